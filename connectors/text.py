@@ -1,0 +1,132 @@
+"""Text normalisation shared by the dump readers and the verifier.
+
+Bibliographic strings arrive as LaTeX (`Sch{\\"o}lkopf`), HTML/JATS (`<i>in vivo</i>`), Unicode in
+several normal forms, or ASCII-folded. Every comparison citeproof makes goes through these
+functions so that formatting never decides a verdict.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+__all__ = [
+    "clean_text",
+    "fold",
+    "latex_to_unicode",
+    "norm_doi",
+    "norm_arxiv_id",
+    "strip_markup",
+    "title_key",
+    "tokens",
+]
+
+# Accent commands: \"o, \'{e}, {\"o}, \c{c}, \v{s}, \~n ...
+_ACCENTS = {
+    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}
+_SPECIAL = {
+    r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\aa": "å", r"\AA": "Å", r"\ae": "æ", r"\AE": "Æ",
+    r"\oe": "œ", r"\OE": "Œ", r"\l": "ł", r"\L": "Ł", r"\i": "ı", r"\j": "ȷ", r"\&": "&",
+    r"\%": "%", r"\$": "$", r"\#": "#", r"\_": "_", r"\textendash": "–", r"\textemdash": "—",
+    r"\textquoteright": "’", r"\textquoteleft": "‘",
+}
+_ACCENT_RE = re.compile(r"\\([\"'`^~=.uvHckrdb])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))")
+_SPECIAL_RE = re.compile(r"\\(ss|o|O|aa|AA|ae|AE|oe|OE|l|L|i|j|textendash|textemdash|textquoteright|textquoteleft)(?![A-Za-z])|\\[&%$#_]")
+_CMD_WITH_ARG_RE = re.compile(r"\\(?:emph|textit|textbf|textsc|textrm|texttt|mathrm|mathbf|mathcal|mbox|text|url|it|bf|em)\s*\{([^{}]*)\}")
+_BARE_CMD_RE = re.compile(r"\\[A-Za-z]+\s*")
+_TAG_RE = re.compile(r"<[^<>]{1,200}>")
+_WS_RE = re.compile(r"\s+")
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def latex_to_unicode(s: str) -> str:
+    """Decode the LaTeX accents and escapes that BibTeX dumps carry, then drop braces."""
+    if "\\" not in s and "{" not in s and "~" not in s:
+        return s
+
+    def accent(m: re.Match[str]) -> str:
+        base = m.group(2) or m.group(3)
+        base = {"\\i": "i", "\\j": "j"}.get(base, base.lstrip("\\"))
+        return unicodedata.normalize("NFC", base + _ACCENTS[m.group(1)])
+
+    s = _ACCENT_RE.sub(accent, s)
+    s = _SPECIAL_RE.sub(lambda m: _SPECIAL.get(m.group(0).rstrip(), m.group(0)[1:]), s)
+    for _ in range(3):  # nested \emph{\textbf{...}}
+        s2 = _CMD_WITH_ARG_RE.sub(r"\1", s)
+        if s2 == s:
+            break
+        s = s2
+    s = _BARE_CMD_RE.sub("", s)
+    s = s.replace("{", "").replace("}", "")
+    s = re.sub(r"(?<!\\)~", " ", s).replace("---", "—").replace("--", "–")
+    return s
+
+
+def strip_markup(s: str) -> str:
+    """Remove HTML/JATS/MathML tags and decode entities (Crossref titles carry `<i>`, `<sub>`)."""
+    if "<" in s:
+        s = _TAG_RE.sub("", s)
+    if "&" in s:
+        s = html.unescape(s)
+    return s
+
+
+def clean_text(s: str | None) -> str:
+    """Markup-free, LaTeX-free, NFC, single-spaced text for display and storage."""
+    if not s:
+        return ""
+    s = latex_to_unicode(strip_markup(s))
+    s = unicodedata.normalize("NFC", s)
+    return _WS_RE.sub(" ", s).strip()
+
+
+def fold(s: str) -> str:
+    """Lower-case and strip diacritics: 'Schölkopf' -> 'scholkopf', 'ß' -> 'ss'."""
+    s = unicodedata.normalize("NFKD", s.casefold())
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return s.replace("ø", "o").replace("ł", "l").replace("æ", "ae").replace("œ", "oe").replace("ı", "i")
+
+
+def tokens(s: str | None) -> list[str]:
+    """Folded word tokens of a cleaned string; hyphens and punctuation split words."""
+    if not s:
+        return []
+    return _TOKEN_RE.findall(fold(clean_text(s)))
+
+
+def title_key(title: str | None) -> str:
+    """An exact-match key for titles: folded alphanumerics only, so case/punctuation/accents don't count."""
+    return "".join(tokens(title))
+
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+
+
+def norm_doi(s: str | None) -> str | None:
+    """Canonical DOI: lower-case, no resolver prefix, no trailing punctuation."""
+    if not s:
+        return None
+    m = _DOI_RE.search(s.strip())
+    if not m:
+        return None
+    doi = m.group(0).rstrip(".,;:)]}>'\"")
+    return doi.lower()
+
+
+_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?")
+_ARXIV_OLD = re.compile(r"([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
+
+
+def norm_arxiv_id(s: str | None, keep_version: bool = False) -> str | None:
+    """Canonical arXiv id ('2310.01362', 'astro-ph/0601001') from an id, URL, or arXiv DOI."""
+    if not s:
+        return None
+    s = s.strip()
+    m = _ARXIV_NEW.search(s) or _ARXIV_OLD.search(s)
+    if not m:
+        return None
+    return m.group(1) + ((m.group(2) or "") if keep_version else "")
