@@ -1,0 +1,1 @@
+"""Real bibliographic records bundled for the demo index (see README.md here for provenance)."""

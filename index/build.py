@@ -1,0 +1,150 @@
+"""Building an index directory from dumps: stream -> SQLite + FAISS -> manifest -> atomic rename.
+
+Records stream through in batches, so memory stays flat whatever the dump size (only the vectors,
+384 floats a record for the default model, are held by FAISS). The whole directory is written
+under a temporary name beside the target and renamed into place at the end: a killed build never
+leaves a half index where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from itertools import islice
+from pathlib import Path
+
+import faiss
+
+from citeproof.connectors import ReadStats, Record, read_records
+from citeproof.index.embed import Embedder
+from citeproof.index.manifest import MANIFEST, Manifest, file_entry
+from citeproof.index.store import RecordStore
+
+__all__ = ["RECORDS", "VECTORS", "build_index", "embedding_text"]
+
+VECTORS = "vectors.faiss"
+RECORDS = "records.sqlite"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("citeproof")
+    except Exception:  # running from a source tree without install metadata
+        return "0+unknown"
+
+
+def embedding_text(title: str) -> str:
+    """What is embedded for a record or a cited title: the title alone.
+
+    Titles are what citations get most right and what retrieval must match; adding authors or
+    venue would pull a chimeric citation towards the wrong paper.
+    """
+    return title
+
+
+def _batches(items: Iterable[Record], n: int) -> Iterator[list[Record]]:
+    it = iter(items)
+    while batch := list(islice(it, n)):
+        yield batch
+
+
+def build_index(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    fmt: str | None = "csl-json",
+    *,
+    model: str | None = None,
+    batch_size: int = 4096,
+    embedder: Embedder | None = None,
+    progress: Callable[[int], None] | None = None,
+    overwrite: bool = True,
+) -> Manifest:
+    """Build a citeproof index in `out_dir` from one or more dump files.
+
+    `fmt` names the dump format (`csl-json`, `crossref`, `arxiv`, `dblp`, `bibtex`, `s2`) or is None
+    to detect it per file. `progress` is called with the number of records added after each batch.
+    """
+    t0 = time.perf_counter()
+    path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    out = Path(out_dir)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    emb = embedder or Embedder(model)
+    stats = ReadStats()
+    timings = {"parse": 0.0, "store": 0.0, "embed": 0.0, "add": 0.0}
+    try:
+        store = RecordStore.create(tmp / RECORDS)
+        vectors = faiss.IndexFlatIP(emb.dim)
+        count = 0
+        duplicates = 0
+        records = read_records([str(p) for p in path_list], fmt=fmt, stats=stats)
+        t = time.perf_counter()
+        for batch in _batches(records, batch_size):
+            timings["parse"] += time.perf_counter() - t
+            t = time.perf_counter()
+            kept = store.add(batch, start_rowid=count + 1)
+            duplicates += len(batch) - len(kept)
+            timings["store"] += time.perf_counter() - t
+            t = time.perf_counter()
+            vecs = emb.encode([embedding_text(r.title) for r in kept])
+            timings["embed"] += time.perf_counter() - t
+            t = time.perf_counter()
+            vectors.add(vecs)
+            timings["add"] += time.perf_counter() - t
+            count += len(kept)
+            if progress:
+                progress(count)
+            t = time.perf_counter()
+        timings["parse"] += time.perf_counter() - t
+        year_range = store.years()
+        t = time.perf_counter()
+        store.finish()
+        faiss.write_index(vectors, str(tmp / VECTORS))
+        timings["store"] += time.perf_counter() - t
+        manifest = Manifest(
+            citeproof_version=_version(),
+            model=emb.name,
+            dim=emb.dim,
+            count=count,
+            sources=[os.path.basename(str(p)) for p in path_list],
+            formats=[fmt] if fmt else ["auto"],
+            skipped=stats.skipped,
+            duplicates=duplicates,
+            skipped_examples=stats.errors[:20],
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            build_seconds=round(time.perf_counter() - t0, 3),
+            timings={k: round(v, 3) for k, v in timings.items()},
+            year_range=year_range,
+            files={name: file_entry(tmp / name) for name in (RECORDS, VECTORS)},
+        )
+        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Replace `out` by `tmp` with renames only, so readers see the old or the new index, never a mix."""
+    if not out.exists():
+        os.replace(tmp, out)
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

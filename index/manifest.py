@@ -1,0 +1,74 @@
+"""The index manifest: what an index directory holds and how to trust it.
+
+Every file of an index is listed with its size and SHA-256, so an index copied from elsewhere,
+half-written, or edited is detected before any of its bytes are used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from citeproof.connectors.errors import IndexCorruptError, IndexNotFoundError
+
+__all__ = ["FORMAT_VERSION", "MANIFEST", "FileEntry", "Manifest", "file_entry", "load_manifest"]
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class FileEntry(BaseModel):
+    size: int
+    sha256: str
+
+
+class Manifest(BaseModel):
+    format_version: int = FORMAT_VERSION
+    citeproof_version: str
+    model: str
+    dim: int
+    count: int
+    sources: list[str] = Field(default_factory=list)
+    formats: list[str] = Field(default_factory=list)
+    skipped: int = 0
+    duplicates: int = 0
+    skipped_examples: list[str] = Field(default_factory=list)
+    built_at: str
+    build_seconds: float
+    timings: dict[str, float] = Field(default_factory=dict)
+    year_range: tuple[int | None, int | None] = (None, None)
+    files: dict[str, FileEntry] = Field(default_factory=dict)
+
+
+def file_entry(path: Path) -> FileEntry:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return FileEntry(size=path.stat().st_size, sha256=h.hexdigest())
+
+
+def load_manifest(directory: Path, verify_checksums: bool = False) -> Manifest:
+    """Read and validate a manifest; sizes are always checked, checksums on request (they read every byte)."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise IndexNotFoundError(
+            f"{directory} is not a citeproof index (no {MANIFEST}); build one with `citeproof index build`"
+        )
+    try:
+        manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise IndexCorruptError(f"{path}: unreadable manifest: {e}") from e
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"{directory}: index format {manifest.format_version}, this citeproof reads {FORMAT_VERSION}; rebuild it"
+        )
+    for name, entry in manifest.files.items():
+        f = directory / name
+        if not f.is_file() or f.stat().st_size != entry.size:
+            raise IndexCorruptError(f"{f}: missing or size differs from the manifest; the index is damaged")
+        if verify_checksums and file_entry(f).sha256 != entry.sha256:
+            raise IndexCorruptError(f"{f}: checksum differs from the manifest; the index is damaged")
+    return manifest

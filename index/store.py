@@ -1,0 +1,181 @@
+"""SQLite metadata store: records, exact-identifier tables and an FTS5 lexical index.
+
+One file holds everything that is not a vector. Row ids are dense (1..N) and equal the FAISS
+vector position + 1, so a dense hit maps to its record without any extra table.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from citeproof.connectors.models import Record
+from citeproof.connectors.text import fold, norm_arxiv_id, norm_doi, title_key, tokens
+
+__all__ = ["RecordStore", "venue_key"]
+
+_SCHEMA = """
+CREATE TABLE records (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    data TEXT NOT NULL,
+    title_key TEXT NOT NULL,
+    doi TEXT,
+    arxiv TEXT,
+    pmid TEXT,
+    year INTEGER
+);
+CREATE TABLE venues (key TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NULL);
+CREATE TABLE doi_prefixes (prefix TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE VIRTUAL TABLE fts USING fts5(title, authors, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+_INDEXES = """
+CREATE INDEX records_doi ON records(doi) WHERE doi IS NOT NULL;
+CREATE INDEX records_arxiv ON records(arxiv) WHERE arxiv IS NOT NULL;
+CREATE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
+CREATE INDEX records_title_key ON records(title_key);
+"""
+
+_FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def venue_key(venue: str | None) -> str:
+    """Venue name folded to its word tokens, digits dropped ("Proceedings of the 38th ICML" and 39th share a key)."""
+    return " ".join(t for t in tokens(venue) if not t.isdigit() and not re.fullmatch(r"\d+(st|nd|rd|th)", t))
+
+
+class RecordStore:
+    """Read/write access to `records.sqlite`. Writers use `create`; readers `open` read-only."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def create(cls, path: Path) -> RecordStore:
+        conn = sqlite3.connect(str(path))
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        return cls(conn)
+
+    @classmethod
+    def open(cls, path: Path) -> RecordStore:
+        # check_same_thread=False: the service shares one loaded index across worker threads;
+        # the connection is read-only, which SQLite serialises safely.
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        return cls(conn)
+
+    # -- writing -------------------------------------------------------------------------------
+    def add(self, records: Sequence[Record], start_rowid: int) -> list[Record]:
+        """Insert records with consecutive row ids from `start_rowid`; return those inserted.
+
+        A record whose id is already stored is a duplicate and is not inserted (the caller counts it).
+        """
+        kept: list[Record] = []
+        cur = self.conn.cursor()
+        rowid = start_rowid
+        for rec in records:
+            try:
+                cur.execute(
+                    "INSERT INTO records(rowid, id, data, title_key, doi, arxiv, pmid, year) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        rowid,
+                        rec.id,
+                        rec.model_dump_json(exclude_none=True),
+                        title_key(rec.title),
+                        norm_doi(rec.doi),
+                        norm_arxiv_id(rec.arxiv_id),
+                        rec.pmid,
+                        rec.year,
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                continue
+            authors = " ".join(fold(f"{a.given} {a.family}") for a in rec.authors)
+            cur.execute("INSERT INTO fts(rowid, title, authors) VALUES (?,?,?)", (rowid, rec.title, authors))
+            if rec.venue:
+                vk = venue_key(rec.venue)
+                if vk:
+                    cur.execute(
+                        "INSERT INTO venues(key, name, n) VALUES (?,?,1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
+                        (vk, rec.venue),
+                    )
+            doi = norm_doi(rec.doi)
+            if doi:
+                cur.execute(
+                    "INSERT INTO doi_prefixes(prefix, n) VALUES (?,1) ON CONFLICT(prefix) DO UPDATE SET n = n + 1",
+                    (doi.split("/", 1)[0],),
+                )
+            kept.append(rec)
+            rowid += 1
+        return kept
+
+    def finish(self) -> None:
+        self.conn.executescript(_INDEXES + "INSERT INTO fts(fts) VALUES('optimize');")
+        self.conn.commit()
+        self.conn.execute("VACUUM")
+        self.conn.close()
+
+    # -- reading -------------------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+
+    def get_rows(self, rowids: Iterable[int]) -> dict[int, Record]:
+        ids = list(dict.fromkeys(int(r) for r in rowids))
+        if not ids:
+            return {}
+        out: dict[int, Record] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})"
+            for rowid, data in self.conn.execute(q, chunk):
+                out[rowid] = Record.model_validate_json(data)
+        return out
+
+    def get_id(self, record_id: str) -> Record | None:
+        row = self.conn.execute("SELECT data FROM records WHERE id = ?", (record_id,)).fetchone()
+        return Record.model_validate_json(row[0]) if row else None
+
+    def _by(self, column: str, value: str | None) -> list[int]:
+        if not value:
+            return []
+        return [r[0] for r in self.conn.execute(f"SELECT rowid FROM records WHERE {column} = ? LIMIT 20", (value,))]
+
+    def by_doi(self, doi: str | None) -> list[int]:
+        return self._by("doi", norm_doi(doi))
+
+    def by_arxiv(self, arxiv_id: str | None) -> list[int]:
+        return self._by("arxiv", norm_arxiv_id(arxiv_id))
+
+    def by_pmid(self, pmid: str | None) -> list[int]:
+        return self._by("pmid", pmid)
+
+    def by_title_key(self, title: str | None) -> list[int]:
+        key = title_key(title)
+        return self._by("title_key", key) if len(key) >= 8 else []
+
+    def lexical(self, title: str | None, authors: Sequence[str] = (), k: int = 20) -> list[tuple[int, float]]:
+        """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better)."""
+        words = [w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1][:32]
+        names = [w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1][:16]
+        if not words and not names:
+            return []
+        terms = [f'title:"{w}"' for w in words] + [f'authors:"{w}"' for w in names]
+        query = " OR ".join(terms)
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?", (query, k)
+        ).fetchall()
+        return [(int(r), -float(s)) for r, s in rows]
+
+    def venues(self) -> dict[str, tuple[str, int]]:
+        return {k: (name, n) for k, name, n in self.conn.execute("SELECT key, name, n FROM venues")}
+
+    def doi_prefixes(self) -> set[str]:
+        return {p for (p,) in self.conn.execute("SELECT prefix FROM doi_prefixes")}
+
+    def years(self) -> tuple[int | None, int | None]:
+        lo, hi = self.conn.execute("SELECT MIN(year), MAX(year) FROM records").fetchone()
+        return lo, hi
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,146 @@
+"""The `citeproof` command: a thin layer over the library (as sqlite-utils is over its API).
+
+Exit codes: 0 nothing flagged, 1 at least one citation is `mismatch` or `fabricated`, 2 usage or
+input errors (a clear message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from citeproof.connectors.errors import CiteproofError, InputError
+
+__all__ = ["main"]
+
+MAX_INPUT_BYTES = 20_000_000
+_err = Console(stderr=True)
+
+
+def _fail(msg: str) -> None:
+    _err.print(f"[bold red]error:[/] {msg}", highlight=False)
+    sys.exit(2)
+
+
+def read_input(source: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Read a text file or stdin; refuse binary junk and oversized input with a clear error."""
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            p = Path(source)
+            if not p.is_file():
+                raise InputError(f"{source}: no such file")
+            with p.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+    except OSError as e:
+        raise InputError(f"{source}: cannot read: {e.strerror or e}") from e
+    if len(data) > max_bytes:
+        raise InputError(f"{source}: input is larger than {max_bytes:,} bytes; split it or raise --max-bytes")
+    if data[:2] == b"\x1f\x8b":
+        raise InputError(f"{source}: this is a gzip file; verify takes text (did you mean `citeproof index build`?)")
+    sample = data[:8192]
+    if b"\x00" in sample or (sample and sum(b < 9 or 13 < b < 32 for b in sample) / len(sample) > 0.05):
+        raise InputError(f"{source}: input looks binary, not text")
+    return data.decode("utf-8", errors="replace")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="citeproof")
+def main() -> None:
+    """Catch hallucinated citations: extract every citation in a text and check it against real records."""
+
+
+@main.command("verify")
+@click.argument("source", default="-")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Index directory (default: bundled demo index).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "markdown"]), default="text", show_default=True)
+@click.option("--model", default=None, help="Embedding model the index was built with (checked against its manifest).")
+@click.option("--max-bytes", type=int, default=MAX_INPUT_BYTES, show_default=True, help="Refuse larger inputs.")
+def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int) -> None:
+    """Verify every citation in SOURCE (a file, or - for stdin): text, markdown or BibTeX."""
+    from citeproof.verifier.core import Verifier
+    from citeproof.verifier.render import render
+
+    try:
+        text = read_input(source, max_bytes)
+        verifier = Verifier(index_dir, model=model)
+        report = verifier.verify(text)
+    except CiteproofError as e:
+        _fail(str(e))
+        return
+    out = render(report, fmt, Console())
+    if out is not None:
+        click.echo(out)
+    sys.exit(1 if report.summary.flagged else 0)
+
+
+@main.group("index")
+def index_group() -> None:
+    """Build and inspect indexes of real bibliographic records."""
+
+
+@index_group.command("build")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Index directory to write.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csl-json", "crossref", "arxiv", "dblp", "bibtex", "s2"]),
+    default=None,
+    help="Dump format (detected per file when omitted).",
+)
+@click.option("--model", default=None, help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled).")
+@click.option("--batch-size", type=int, default=4096, show_default=True)
+def build_cmd(paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str | None, batch_size: int) -> None:
+    """Build an index in --out from dump files (CSL-JSON, Crossref, arXiv, DBLP, BibTeX)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from citeproof.index import build_index
+
+    for p in paths:
+        if not Path(p).is_file():
+            _fail(f"{p}: no such file")
+    try:
+        with Progress(
+            TextColumn("[bold]indexing[/]"), BarColumn(bar_width=None), TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(), console=_err, transient=True,
+        ) as progress:
+            task = progress.add_task("build", total=None)
+            manifest = build_index(
+                list(paths), out_dir, fmt=fmt, model=model, batch_size=batch_size,
+                progress=lambda n: progress.update(task, completed=n),
+            )
+    except CiteproofError as e:
+        _fail(str(e))
+        return
+    except KeyboardInterrupt:
+        _fail("interrupted; no index was written")
+        return
+    _err.print(
+        f"[green]built[/] {out_dir}: {manifest.count:,} records, {manifest.skipped:,} skipped, "
+        f"{manifest.duplicates:,} duplicates, {manifest.build_seconds:.1f}s",
+        highlight=False,
+    )
+    for example in manifest.skipped_examples[:5]:
+        _err.print(f"  skipped {example}", highlight=False)
+
+
+@index_group.command("info")
+@click.argument("index_dir", type=click.Path(file_okay=False))
+@click.option("--verify", "verify_checksums", is_flag=True, help="Also check every file's SHA-256.")
+def info_cmd(index_dir: str, verify_checksums: bool) -> None:
+    """Show what an index holds (records, model, sources, build time)."""
+    import json
+
+    from citeproof.index.manifest import load_manifest
+
+    try:
+        manifest = load_manifest(Path(index_dir), verify_checksums=verify_checksums)
+    except CiteproofError as e:
+        _fail(str(e))
+        return
+    click.echo(json.dumps(manifest.model_dump(), indent=2))

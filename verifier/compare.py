@@ -1,0 +1,183 @@
+"""Field-by-field comparison of what a citation claims against a real record.
+
+Similarity alone cannot tell a near-miss fabricated title from a real one with a typo, so every
+comparison here ends in an exact decision (`agrees`) on normalised content: title keys, family
+names, the year, the venue's canonical name, the identifier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from citeproof.connectors.models import Author
+from citeproof.connectors.text import norm_arxiv_id, norm_doi, title_key, tokens
+
+__all__ = [
+    "AuthorMatch",
+    "IdMatch",
+    "TitleMatch",
+    "compare_authors",
+    "compare_doi",
+    "compare_titles",
+    "family_key",
+    "is_placeholder_author",
+]
+
+_SUBTITLE_SPLIT = re.compile(r"\s*(?::|\s-{1,2}\s|\s–\s|\s—\s|\?)\s*")
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    agrees: bool
+    similarity: float
+    exact: bool
+    variant: str | None = None  # why a non-identical title still agrees, or how it differs
+    missing_words: tuple[str, ...] = ()
+    extra_words: tuple[str, ...] = ()
+
+
+def _main_title(title: str) -> str:
+    parts = _SUBTITLE_SPLIT.split(title, maxsplit=1)
+    return parts[0] if parts else title
+
+
+def compare_titles(cited: str, found: str) -> TitleMatch:
+    """Exact on normalised text; a dropped subtitle still agrees; anything else is a different title."""
+    ck, fk = title_key(cited), title_key(found)
+    ct, ft = tokens(cited), tokens(found)
+    sim = fuzz.ratio(" ".join(ct), " ".join(ft)) / 100.0
+    if ck and ck == fk:
+        return TitleMatch(True, 1.0, True)
+    missing = tuple(w for w in ft if w not in set(ct))
+    extra = tuple(w for w in ct if w not in set(ft))
+    # "Deep Residual Learning" for "Deep Residual Learning for Image Recognition: ..." is not a variant,
+    # but "BERT" for "BERT: Pre-training of ..." is (the main title before a colon).
+    cm, fm = title_key(_main_title(cited)), title_key(_main_title(found))
+    if (cm == fk and len(tokens(_main_title(cited))) >= 2) or (
+        ck == fm and fm != fk and len(tokens(_main_title(found))) >= 1 and len(ck) >= 4
+    ):
+        return TitleMatch(True, max(sim, 0.9), False, "subtitle omitted or added", missing, extra)
+    return TitleMatch(False, sim, False, None, missing, extra)
+
+
+def family_key(a: Author) -> str:
+    return "".join(tokens(a.family))
+
+
+def _given_key(a: Author) -> str:
+    return "".join(tokens(a.given))
+
+
+_PLACEHOLDER_FAMILIES = {"lastname", "surname", "doe", "anonymous", "author", "authors", "unknown", "others", "name"}
+_PLACEHOLDER_GIVEN = {"firstname", "first", "john", "jane", "author", "a", "anonymous"}
+
+
+def is_placeholder_author(a: Author) -> bool:
+    """Names that stand for no one: 'FirstName LastName', 'John Doe', 'Anonymous', 'Author 1'."""
+    fam, giv = family_key(a), _given_key(a)
+    if fam in {"lastname", "surname", "anonymous", "unknown"} or giv in {"firstname"}:
+        return True
+    if fam == "doe" and giv in {"john", "jane", "j"}:
+        return True
+    return bool(re.fullmatch(r"author\d*|\d+", fam))
+
+
+def _same_person(c: Author, f: Author) -> bool:
+    cf, ff = family_key(c), family_key(f)
+    if not cf or not ff:
+        return False
+    if cf == ff:
+        return True
+    # particles and compound names: "Maaten" vs "van der Maaten", "Boix" vs "Boix-Adserà"
+    cw, fw = tokens(c.family), tokens(f.family)
+    if cw and fw and (cw[-1] == fw[-1] or cw[0] == fw[0]) and (len(cw) > 1 or len(fw) > 1):
+        return True
+    # family/given written the other way round ("Zhao Chen" as given=Zhao family=Chen vs the reverse)
+    cg, fg = _given_key(c), _given_key(f)
+    if cg and fg and cf == fg and cg == ff:
+        return True
+    # transliteration and typo tolerance only for long names
+    return min(len(cf), len(ff)) >= 6 and fuzz.ratio(cf, ff) >= 90
+
+
+@dataclass
+class AuthorMatch:
+    agrees: bool
+    similarity: float
+    matched: int
+    cited_count: int
+    found_count: int
+    problems: list[str] = field(default_factory=list)
+    placeholders: list[str] = field(default_factory=list)
+
+
+def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> AuthorMatch:
+    """All cited authors must be authors of the work, first author first, and the list complete
+    unless it says 'et al.'/'and others' (a silently truncated list is a known hallucination)."""
+    found_real = [a for a in found if family_key(a) not in {"others", "etal"}]
+    found_truncated = len(found_real) < len(found)
+    placeholders = [a.display() for a in cited if is_placeholder_author(a)]
+    used: set[int] = set()
+    matched = 0
+    unmatched: list[str] = []
+    for c in cited:
+        for j, f in enumerate(found_real):
+            if j not in used and _same_person(c, f):
+                used.add(j)
+                matched += 1
+                break
+        else:
+            unmatched.append(c.display())
+    problems: list[str] = []
+    if placeholders:
+        problems.append("placeholder author names: " + ", ".join(placeholders))
+    if unmatched:
+        problems.append("not authors of this work: " + ", ".join(unmatched))
+    if cited and found_real and not _same_person(cited[0], found_real[0]) and not unmatched:
+        problems.append(f"first author is {found_real[0].display()}, not {cited[0].display()}")
+    if not unmatched and not et_al and not found_truncated and matched < len(found_real):
+        problems.append(f"lists {matched} of {len(found_real)} authors without 'et al.'")
+    denom = max(len(cited), 1)
+    sim = matched / denom
+    if not et_al and not found_truncated and found_real:
+        sim = matched / max(len(cited), len(found_real))
+    return AuthorMatch(
+        agrees=not problems and matched > 0,
+        similarity=round(sim, 4),
+        matched=matched,
+        cited_count=len(cited),
+        found_count=len(found_real),
+        problems=problems,
+        placeholders=placeholders,
+    )
+
+
+@dataclass(frozen=True)
+class IdMatch:
+    agrees: bool | None  # None: the record has no such identifier to compare with
+    cited: str
+    found: str | None
+
+
+def compare_doi(cited_doi: str | None, cited_arxiv: str | None, rec_doi: str | None, rec_arxiv: str | None) -> IdMatch | None:
+    """Does the cited DOI / arXiv id identify this record? arXiv DOIs (10.48550/arXiv.X) equal arXiv ids."""
+    cd, ca = norm_doi(cited_doi), norm_arxiv_id(cited_arxiv)
+    rd, ra = norm_doi(rec_doi), norm_arxiv_id(rec_arxiv)
+    if cd and cd.startswith("10.48550/arxiv."):
+        ca = ca or norm_arxiv_id(cd)
+    if rd and rd.startswith("10.48550/arxiv."):
+        ra = ra or norm_arxiv_id(rd)
+    if cd:
+        if rd:
+            return IdMatch(cd == rd or (ca is not None and ca == ra), cd, rd)
+        if ca and ra:
+            return IdMatch(ca == ra, cd, ra)
+        return IdMatch(None, cd, None)
+    if ca:
+        return IdMatch(ca == ra if ra else None, ca, ra)
+    return None
+
+

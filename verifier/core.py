@@ -1,0 +1,101 @@
+"""`Verifier` (load an index once, verify many texts) and `verify()` (one call, one text).
+
+Modelled on arxiv.py's split between a reusable `Client` and a one-off call: a chat app or service
+holds one `Verifier`; a script calls `verify()`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from citeproof.connectors.errors import CiteproofError, LookupFailedError
+from citeproof.connectors.models import Citation, CitationResult, Report, Status, Summary
+from citeproof.connectors.text import clean_text
+from citeproof.index.core import Index, Query
+from citeproof.verifier.decide import Context, decide
+from citeproof.verifier.extract import extract_citations
+
+__all__ = ["Verifier", "verify"]
+
+IndexLike = Index | str | os.PathLike[str] | None
+
+
+class Verifier:
+    """Holds a loaded index and checks every citation in the texts it is given.
+
+    `index` is an index directory (or an open `Index`); None uses the bundled demo index.
+    `today` fixes the date used to judge future years (tests, reproducible runs).
+    """
+
+    def __init__(self, index: IndexLike = None, *, model: str | None = None, k: int = 10, today: date | None = None):
+        if isinstance(index, Index):
+            self.index = index
+        else:
+            if index is None:
+                from citeproof.verifier.demo import demo_index_path
+
+                index = demo_index_path()
+            self.index = Index(Path(index), model=model)
+        self.k = k
+        self.today = today
+
+    def _context(self) -> Context:
+        return Context(
+            today=self.today or date.today(),
+            index_size=len(self.index),
+            doi_prefixes=self.index.doi_prefixes(),
+            venue_known=self.index.has_venue,
+        )
+
+    def check(self, citations: Sequence[Citation]) -> list[CitationResult]:
+        """Verify already-extracted citations (one batched retrieval for all of them)."""
+        if not citations:
+            return []
+        queries = [
+            Query(
+                title=clean_text(c.title) or None,
+                authors=tuple(a.family for a in c.authors),
+                doi=c.doi,
+                arxiv_id=c.arxiv_id,
+            )
+            for c in citations
+        ]
+        ctx = self._context()
+        try:
+            candidates = self.index.search(queries, k=self.k)
+        except CiteproofError as e:
+            return [self._failed(c, e) for c in citations]
+        except Exception as e:  # a failed lookup never becomes "fabricated"
+            return [self._failed(c, LookupFailedError(f"lookup failed: {e}")) for c in citations]
+        return [decide(c, hits, ctx) for c, hits in zip(citations, candidates, strict=True)]
+
+    @staticmethod
+    def _failed(c: Citation, err: Exception) -> CitationResult:
+        return CitationResult(**c.model_dump(), status=Status.unverifiable, confidence=0.0, reasons=[str(err)])
+
+    def verify(self, text: str) -> Report:
+        """Extract every citation in `text` and verify each one."""
+        t0 = time.perf_counter()
+        citations = extract_citations(text)
+        t1 = time.perf_counter()
+        results = self.check(citations)
+        t2 = time.perf_counter()
+        summary = Summary(total=len(results))
+        for r in results:
+            setattr(summary, r.status.value, getattr(summary, r.status.value) + 1)
+        return Report(
+            text=text,
+            citations=results,
+            summary=summary,
+            index=self.index.info(),
+            timings={"extract_s": round(t1 - t0, 6), "verify_s": round(t2 - t1, 6), "total_s": round(t2 - t0, 6)},
+        )
+
+
+def verify(text: str, index: IndexLike = None, **kwargs: object) -> Report:
+    """Verify every citation in `text` against `index` (a directory; None: the bundled demo index)."""
+    return Verifier(index, **kwargs).verify(text)  # type: ignore[arg-type]

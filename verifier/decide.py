@@ -1,0 +1,282 @@
+"""From a citation and its retrieved candidates to a verdict with evidence.
+
+Two questions, kept apart:
+1. *Which real work is meant?* The candidate whose title is the cited title (exactly, or with a
+   subtitle dropped), or nearly so while other fields confirm it, or which the cited DOI/arXiv id
+   names while title or authors confirm it. If none: the citation is `fabricated`, and the nearest
+   works become suggestions, never "the" answer.
+2. *Does every stated field agree with it?* Each field is compared exactly after normalisation;
+   any disagreement makes a `mismatch` that names the field and gives the record's value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+from citeproof.connectors.models import Citation, CitationResult, FieldCheck, Record, Status, Suggestion
+from citeproof.connectors.text import norm_doi
+from citeproof.index.core import Hit
+from citeproof.verifier.compare import (
+    AuthorMatch,
+    IdMatch,
+    TitleMatch,
+    compare_authors,
+    compare_doi,
+    compare_titles,
+)
+from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues
+
+__all__ = ["Assessment", "Context", "assess", "decide", "known_doi_prefix"]
+
+NEAR_TITLE = 0.85  # a title this similar may be the same work if authors/ids confirm it
+MAX_SUGGESTIONS = 5
+
+
+@lru_cache(maxsize=1)
+def _curated_prefixes() -> frozenset[str]:
+    data = json.loads(resources.files("citeproof.verifier").joinpath("doi_prefixes.json").read_text("utf-8"))
+    return frozenset(p.split("/")[0] for p in data["prefixes"])
+
+
+def known_doi_prefix(doi: str, index_prefixes: set[str]) -> bool:
+    prefix = doi.split("/", 1)[0]
+    return prefix in _curated_prefixes() or prefix in index_prefixes
+
+
+@dataclass
+class Context:
+    """What a decision needs to know beyond the candidates."""
+
+    today: date = field(default_factory=date.today)
+    index_size: int = 0
+    doi_prefixes: set[str] = field(default_factory=set)
+    venue_known: Callable[[str], bool] = lambda v: False
+
+
+def record_venue(rec: Record) -> str | None:
+    """A record's venue; an arXiv record without one is a preprint."""
+    if rec.venue:
+        return rec.venue
+    doi = norm_doi(rec.doi) or ""
+    if doi.startswith("10.48550/") or (rec.arxiv_id and rec.source in (None, "arxiv")):
+        return "arXiv"
+    return None
+
+
+@dataclass
+class Assessment:
+    """One candidate compared with the citation, field by field."""
+
+    record: Record
+    title: TitleMatch | None = None
+    authors: AuthorMatch | None = None
+    year: bool | None = None
+    venue: VenueMatch | None = None
+    venue_note: str | None = None
+    ident: IdMatch | None = None
+    via: set[str] = field(default_factory=set)
+    dense: float = 0.0
+
+    @property
+    def score(self) -> float:
+        t = self.title.similarity if self.title else (0.6 if self.ident and self.ident.agrees else 0.0)
+        a = self.authors.similarity if self.authors else 0.5
+        s = 0.6 * t + 0.25 * a
+        s += 0.08 * (1.0 if self.year else 0.0 if self.year is False else 0.5)
+        s += 0.04 * (1.0 if self.venue and self.venue.agrees else 0.0 if self.venue else 0.5)
+        s += 0.03 * (1.0 if self.ident and self.ident.agrees else 0.0 if self.ident and self.ident.agrees is False else 0.5)
+        if self.title and self.title.exact:
+            s += 0.1
+        return round(min(s, 1.0), 4)
+
+    @property
+    def identifies(self) -> bool:
+        """Is this record the work the citation means (even if some fields are wrong)?"""
+        t, a, i = self.title, self.authors, self.ident
+        if t and t.agrees:
+            return True
+        confirmed_by_authors = a is not None and a.matched > 0 and a.similarity >= 0.5
+        if t and t.similarity >= NEAR_TITLE and (confirmed_by_authors or (i and i.agrees)):
+            return True
+        if i and i.agrees and ((t and t.similarity >= 0.6) or (t is None) or confirmed_by_authors):
+            return True
+        return False
+
+
+def assess(c: Citation, hit: Hit) -> Assessment:
+    rec = hit.record
+    out = Assessment(record=rec, via=set(hit.via), dense=hit.dense)
+    if c.title:
+        out.title = compare_titles(c.title, rec.title)
+    if c.authors:
+        out.authors = compare_authors(list(c.authors), c.et_al, list(rec.authors))
+    if c.year is not None and rec.year is not None:
+        out.year = c.year == rec.year
+    rv = record_venue(rec)
+    if c.venue and rv:
+        vm = compare_venues(c.venue, rv)
+        rec_is_preprint = canonical_venue(rv) == "arXiv"
+        cited_preprint = canonical_venue(c.venue) == "arXiv"
+        if not vm.agrees and cited_preprint and not rec_is_preprint:
+            # citing the arXiv version of a published work is legitimate, just less precise
+            vm = VenueMatch(True, vm.similarity, vm.cited_canonical, vm.found_canonical)
+            out.venue_note = f"cites the preprint; published in {rv}"
+        elif not vm.agrees and rec_is_preprint:
+            out.venue_note = f"the work is a preprint (arXiv), not published in {c.venue} per this index"
+        out.venue = vm
+    out.ident = compare_doi(c.doi, c.arxiv_id, rec.doi, rec.arxiv_id)
+    return out
+
+
+def _fmt_authors(authors: list) -> str:
+    names = [a.display() for a in authors[:8]]
+    return ", ".join(names) + (" et al." if len(authors) > 8 else "")
+
+
+def _field_checks(c: Citation, a: Assessment) -> tuple[list[FieldCheck], list[str]]:
+    rec = a.record
+    checks: list[FieldCheck] = []
+    problems: list[str] = []
+    if a.title is not None:
+        checks.append(FieldCheck(field="title", cited=c.title, found=rec.title, similarity=a.title.similarity, agrees=a.title.agrees))
+        if not a.title.agrees:
+            problems.append(f"title differs from the real title {rec.title!r}")
+    if a.authors is not None:
+        checks.append(
+            FieldCheck(
+                field="authors",
+                cited=_fmt_authors(c.authors) + (" et al." if c.et_al else ""),
+                found=_fmt_authors(rec.authors),
+                similarity=min(max(a.authors.similarity, 0.0), 1.0),
+                agrees=a.authors.agrees,
+            )
+        )
+        problems += [f"authors: {p}" for p in a.authors.problems]
+    if c.year is not None:
+        found_year = str(rec.year) if rec.year is not None else None
+        agrees = a.year is not False
+        checks.append(FieldCheck(field="year", cited=str(c.year), found=found_year, similarity=1.0 if a.year else 0.0, agrees=agrees))
+        if a.year is False:
+            problems.append(f"year is {rec.year}, not {c.year}")
+    if c.venue:
+        rv = record_venue(rec)
+        vm = a.venue
+        checks.append(
+            FieldCheck(field="venue", cited=c.venue, found=rv, similarity=vm.similarity if vm else 0.0, agrees=vm.agrees if vm else True)
+        )
+        if vm and not vm.agrees:
+            problems.append(a.venue_note or f"venue is {rv!r}, not {c.venue!r}")
+    if a.ident is not None:
+        name = "doi" if c.doi else "arxiv_id"
+        checks.append(
+            FieldCheck(field=name, cited=a.ident.cited, found=a.ident.found, similarity=1.0 if a.ident.agrees else 0.0, agrees=a.ident.agrees is not False)
+        )
+        if a.ident.agrees is False:
+            problems.append(f"{'DOI' if c.doi else 'arXiv id'} {a.ident.cited} belongs to another work; this one's is {a.ident.found}")
+    return checks, problems
+
+
+def _impossible_year(c: Citation, ctx: Context) -> str | None:
+    if c.year is None:
+        return None
+    if c.year > ctx.today.year:
+        return f"year {c.year} is in the future"
+    if c.year < 1450:
+        return f"year {c.year} is impossible"
+    return None
+
+
+def _doi_problem(c: Citation, a: Assessment | None, ctx: Context) -> str | None:
+    """A cited DOI that the matched record cannot confirm: is it even plausible?"""
+    doi = norm_doi(c.doi)
+    if not doi or (a and a.ident and a.ident.agrees is not None):
+        return None
+    if not known_doi_prefix(doi, ctx.doi_prefixes):
+        return f"DOI prefix {doi.split('/', 1)[0]} belongs to no known registrant; the DOI is likely fabricated"
+    if a is not None and a.ident is not None and a.ident.agrees is None:
+        venue = record_venue(a.record)
+        if venue and canonical_venue(venue) in {"ICLR", "ICML", "NeurIPS", "COLT", "AISTATS", "UAI", "CoRL", "TMLR", "JMLR"}:
+            if not doi.startswith("10.48550/"):
+                return f"{venue} does not register DOIs; DOI {doi} cannot be this work's"
+    return None
+
+
+def _result(c: Citation, status: Status, **kw: object) -> CitationResult:
+    return CitationResult(**c.model_dump(), status=status, **kw)  # type: ignore[arg-type]
+
+
+def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
+    if not (c.title or c.doi or c.arxiv_id):
+        return _result(
+            c,
+            Status.unverifiable,
+            confidence=0.5,
+            reasons=["too little to check: the citation states no title and no identifier"],
+        )
+    assessments = sorted((assess(c, h) for h in hits), key=lambda a: -a.score)
+    identified = [a for a in assessments if a.identifies]
+    best = identified[0] if identified else None
+    year_problem = _impossible_year(c, ctx)
+
+    if best is None:
+        suggestions = [Suggestion(record=a.record, score=a.score) for a in assessments[:MAX_SUGGESTIONS]]
+        top = assessments[0].score if assessments else 0.0
+        if not c.title:
+            # only an identifier, and the index does not hold it
+            doi_problem = _doi_problem(c, None, ctx)
+            if doi_problem:
+                return _result(c, Status.fabricated, confidence=0.8, suggestions=suggestions, reasons=[doi_problem])
+            ident = c.doi or c.arxiv_id
+            return _result(
+                c,
+                Status.unverifiable,
+                confidence=0.5,
+                reasons=[f"{ident} is not in the local index ({ctx.index_size:,} records); it may still exist"],
+            )
+        reasons = [f"no record in the index ({ctx.index_size:,} records) matches this title"]
+        id_hits = [a for a in assessments if a.ident and a.ident.agrees]
+        if id_hits:
+            reasons.append(f"its identifier belongs to a different work: {id_hits[0].record.reference()}")
+        if year_problem:
+            reasons.append(year_problem)
+        if c.venue and canonical_venue(c.venue) is None and not ctx.venue_known(c.venue):
+            reasons.append(f"venue {c.venue!r} is not a known venue")
+        if suggestions:
+            reasons.append("closest real works are listed as suggestions, not as the answer")
+        return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
+
+    checks, problems = _field_checks(c, best)
+    if year_problem and not any(p.startswith("year") for p in problems):
+        problems.append(year_problem)
+    doi_problem = _doi_problem(c, best, ctx)
+    if doi_problem:
+        problems.append(doi_problem)
+        for fc in checks:
+            if fc.field == "doi":
+                fc.agrees = False
+    others = [Suggestion(record=a.record, score=a.score) for a in assessments if a is not best][: MAX_SUGGESTIONS - 1]
+    if not problems:
+        conf = 0.8 + 0.2 * best.score
+        reasons = [f"matches {best.record.id} on every stated field"]
+        if best.title and best.title.variant:
+            reasons.append(best.title.variant)
+        if best.venue_note:
+            reasons.append(best.venue_note)
+        return _result(c, Status.verified, record=best.record, fields=checks, confidence=round(min(conf, 0.99), 3), reasons=reasons, suggestions=others)
+    conf = 0.6 + 0.35 * (best.title.similarity if best.title else 0.7)
+    return _result(
+        c,
+        Status.mismatch,
+        record=best.record,
+        fields=checks,
+        confidence=round(min(conf, 0.99), 3),
+        reasons=[f"real work {best.record.id} is meant, but: " + "; ".join(problems)],
+        suggestions=[Suggestion(record=best.record, score=best.score), *others],
+    )
+
+
