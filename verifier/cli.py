@@ -21,7 +21,7 @@ _err = Console(stderr=True)
 
 
 def _fail(msg: str) -> None:
-    _err.print(f"[bold red]error:[/] {msg}", highlight=False)
+    click.echo(f"error: {msg}", err=True)
     sys.exit(2)
 
 
@@ -60,7 +60,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "markdown"]), default="text", show_default=True)
 @click.option("--model", default=None, help="Embedding model the index was built with (checked against its manifest).")
 @click.option("--max-bytes", type=int, default=MAX_INPUT_BYTES, show_default=True, help="Refuse larger inputs.")
-def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int) -> None:
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when citations are flagged (errors still exit 2).")
+def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int, exit_zero: bool) -> None:
     """Verify every citation in SOURCE (a file, or - for stdin): text, markdown or BibTeX."""
     from citeproof.verifier.core import Verifier
     from citeproof.verifier.render import render
@@ -72,10 +73,10 @@ def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, 
     except CiteproofError as e:
         _fail(str(e))
         return
-    out = render(report, fmt, Console())
+    out = render(report, fmt, Console(soft_wrap=True))
     if out is not None:
         click.echo(out)
-    sys.exit(1 if report.summary.flagged else 0)
+    sys.exit(1 if report.summary.flagged and not exit_zero else 0)
 
 
 @main.group("index")
@@ -120,13 +121,13 @@ def build_cmd(paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str 
     except KeyboardInterrupt:
         _fail("interrupted; no index was written")
         return
-    _err.print(
-        f"[green]built[/] {out_dir}: {manifest.count:,} records, {manifest.skipped:,} skipped, "
+    click.echo(
+        f"built {out_dir}: {manifest.count:,} records, {manifest.skipped:,} skipped, "
         f"{manifest.duplicates:,} duplicates, {manifest.build_seconds:.1f}s",
-        highlight=False,
+        err=True,
     )
     for example in manifest.skipped_examples[:5]:
-        _err.print(f"  skipped {example}", highlight=False)
+        click.echo(f"  skipped {example}", err=True)
 
 
 @index_group.command("info")

@@ -103,7 +103,9 @@ class Assessment:
         confirmed_by_authors = a is not None and a.matched > 0 and a.similarity >= 0.5
         if t and t.similarity >= NEAR_TITLE and (confirmed_by_authors or (i and i.agrees)):
             return True
-        if i and i.agrees and ((t and t.similarity >= 0.6) or (t is None) or confirmed_by_authors):
+        # an identifier names the work only if the cited title (when given) is recognisably its title;
+        # a real DOI attached to an unrelated title is a fabrication, not a typo
+        if i and i.agrees and (t is None or t.similarity >= 0.6):
             return True
         return False
 
@@ -127,7 +129,7 @@ def assess(c: Citation, hit: Hit) -> Assessment:
             vm = VenueMatch(True, vm.similarity, vm.cited_canonical, vm.found_canonical)
             out.venue_note = f"cites the preprint; published in {rv}"
         elif not vm.agrees and rec_is_preprint:
-            out.venue_note = f"the work is a preprint (arXiv), not published in {c.venue} per this index"
+            out.venue_note = f"venue: the work is a preprint (arXiv), not published in {c.venue} per this index"
         out.venue = vm
     out.ident = compare_doi(c.doi, c.arxiv_id, rec.doi, rec.arxiv_id)
     return out
@@ -138,7 +140,7 @@ def _fmt_authors(authors: list) -> str:
     return ", ".join(names) + (" et al." if len(authors) > 8 else "")
 
 
-def _field_checks(c: Citation, a: Assessment) -> tuple[list[FieldCheck], list[str]]:
+def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldCheck], list[str]]:
     rec = a.record
     checks: list[FieldCheck] = []
     problems: list[str] = []
@@ -171,6 +173,8 @@ def _field_checks(c: Citation, a: Assessment) -> tuple[list[FieldCheck], list[st
         )
         if vm and not vm.agrees:
             problems.append(a.venue_note or f"venue is {rv!r}, not {c.venue!r}")
+            if vm.cited_canonical is None and not ctx.venue_known(c.venue):
+                problems.append(f"venue {c.venue!r} is not a known venue")
     if a.ident is not None:
         name = "doi" if c.doi else "arxiv_id"
         checks.append(
@@ -250,9 +254,11 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
             reasons.append("closest real works are listed as suggestions, not as the answer")
         return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
 
-    checks, problems = _field_checks(c, best)
-    if year_problem and not any(p.startswith("year") for p in problems):
-        problems.append(year_problem)
+    checks, problems = _field_checks(c, best, ctx)
+    if year_problem:
+        problems = [f"{p} ({year_problem})" if p.startswith("year is") else p for p in problems]
+        if not any(p.startswith("year is") for p in problems):
+            problems.append(year_problem)
     doi_problem = _doi_problem(c, best, ctx)
     if doi_problem:
         problems.append(doi_problem)

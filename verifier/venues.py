@@ -26,7 +26,10 @@ _FILLER = {
     "and", "for", "vol", "volume", "part", "papers",
 }
 # Words that may follow a known acronym without changing the venue ("NeurIPS Datasets and Benchmarks").
-_ACRONYM_TAIL = {"datasets", "benchmarks", "track", "main", "conference", "long", "short", "oral", "spotlight", "poster"}
+_ACRONYM_TAIL = {
+    "datasets", "benchmarks", "track", "main", "conference", "long", "short", "oral", "spotlight", "poster",
+    "preprint", "arxiv", "abs", "eprint", "eprints", "e", "prints", "corr",
+}
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)?$|^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 _STOP = {"of", "the", "in", "on", "and", "for", "a", "an", "to", "at"}
 

@@ -1,0 +1,51 @@
+"""Shared fixtures: a real index built once per test session from the bundled real records."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared" / "data"
+# HALLMARK's labels were made in early 2026: "future" years are judged against that date.
+HALLMARK_TODAY = date(2026, 2, 15)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the demo index and any cache out of the user's home during tests."""
+    import os
+
+    os.environ["CITEPROOF_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def dev_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HALLMARK's 1,008 real corpus_dev records plus the bundled classics, as a real FAISS+SQLite index."""
+    from citeproof.index import build_index
+
+    out = tmp_path_factory.mktemp("idx") / "dev"
+    build_index([DATA / "hallmark_corpus_dev.csl.jsonl.gz", DATA / "demo_classics.csl.json"], out, fmt="csl-json")
+    return out
+
+
+@pytest.fixture(scope="session")
+def verifier(dev_index_dir: Path):
+    from citeproof.verifier import Verifier
+
+    return Verifier(dev_index_dir, today=HALLMARK_TODAY)
+
+
+def load_dev_sample() -> list[dict]:
+    with (FIXTURES / "hallmark" / "dev_sample.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def to_bibtex(entry: dict) -> str:
+    fields = ",\n".join(f"  {k} = {{{v}}}" for k, v in entry["fields"].items())
+    return f"@{entry['type']}{{{entry['key']},\n{fields}\n}}\n"

@@ -1,0 +1,95 @@
+"""Field comparison: formatting differences agree, content differences don't."""
+
+from __future__ import annotations
+
+import pytest
+
+from citeproof.connectors.models import Author
+from citeproof.verifier.compare import compare_authors, compare_doi, compare_titles, is_placeholder_author
+from citeproof.verifier.venues import canonical_venue, compare_venues
+
+
+def A(given: str, family: str) -> Author:
+    return Author(given=given, family=family)
+
+
+@pytest.mark.parametrize(
+    ("cited", "found"),
+    [
+        ("CVPR", "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"),
+        ("ICLR", "The 10th International Conference on Learning Representations"),
+        ("NeurIPS", "Advances in Neural Information Processing Systems 35"),
+        ("NIPS", "Advances in Neural Information Processing Systems 30"),
+        ("ICML", "Proceedings of the 38th International Conference on Machine Learning"),
+        ("AAAI", "Proceedings of the AAAI Conference on Artificial Intelligence"),
+        ("J. Mach. Learn. Res.", "Journal of Machine Learning Research"),
+        ("Mach. Learn.", "Machine Learning"),
+        ("Trans. Mach. Learn. Res.", "Transactions on Machine Learning Research"),
+        ("IEEE Trans. Pattern Anal. Mach. Intell.", "IEEE Transactions on Pattern Analysis and Machine Intelligence"),
+        ("Phys. Rev. Lett.", "Physical Review Letters"),
+        ("ICML 2021", "ICML"),
+    ],
+)
+def test_venue_aliases_agree(cited: str, found: str) -> None:
+    assert compare_venues(cited, found).agrees
+
+
+@pytest.mark.parametrize(
+    ("cited", "found"),
+    [
+        ("UAI", "Proceedings of the 38th International Conference on Machine Learning"),
+        ("ICLR", "Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)"),
+        ("Symposium on Neural Scaling Laws", "AAAI"),
+        ("NeurIPS Workshop on Machine Learning for Health", "NeurIPS"),
+        ("Nature Machine Intelligence", "Nature"),
+        ("Machine Learning for Healthcare", "Machine Learning"),
+        ("CVPR", "arXiv"),
+    ],
+)
+def test_different_venues_disagree(cited: str, found: str) -> None:
+    assert not compare_venues(cited, found).agrees
+
+
+def test_canonical_venue_unknown_is_none() -> None:
+    assert canonical_venue("Symposium on Neural Scaling Laws") is None
+    assert canonical_venue("arXiv preprint arXiv:1706.03762") == "arXiv"
+
+
+def test_titles_formatting_agrees_content_does_not() -> None:
+    real = "BiasAdv: Bias-Adversarial Augmentation for Model Debiasing"
+    assert compare_titles("biasadv: bias adversarial augmentation for model debiasing.", real).agrees
+    assert compare_titles(r"{BiasAdv}: Bias-Adversarial Augmentation for Model Debiasing", real).agrees
+    near = compare_titles("BiasAdv: Bias-Adversarial Augmentation towards Model Debiasing", real)
+    assert not near.agrees and near.similarity > 0.85
+    assert compare_titles("BERT", "BERT: Pre-training of Deep Bidirectional Transformers").agrees
+
+
+def test_authors_accents_particles_initials() -> None:
+    found = [A("Bernhard", "Schölkopf"), A("Laurens", "van der Maaten"), A("Enric", "Boix-Adserà")]
+    cited = [A("B.", r"Sch{\"o}lkopf"), A("L.", "Maaten"), A("E.", "Boix-Adsera")]
+    m = compare_authors(cited, False, found)
+    assert m.agrees, m.problems
+
+
+def test_partial_author_list_without_et_al_is_flagged() -> None:
+    found = [A("Yining", "Wang"), A("Ruosong", "Wang"), A("Simon S.", "Du"), A("Akshay", "Krishnamurthy")]
+    partial = compare_authors([A("Yining", "Wang"), A("Ruosong", "Wang")], False, found)
+    assert not partial.agrees and "without 'et al.'" in partial.problems[0]
+    assert compare_authors([A("Yining", "Wang"), A("Ruosong", "Wang")], True, found).agrees
+
+
+def test_swapped_and_placeholder_authors() -> None:
+    found = [A("Ashish", "Vaswani"), A("Noam", "Shazeer")]
+    assert not compare_authors([A("Kaiming", "He"), A("Jian", "Sun")], False, found).agrees
+    assert not compare_authors([A("Noam", "Shazeer"), A("Ashish", "Vaswani")], False, found).agrees  # order
+    assert is_placeholder_author(A("FirstName", "LastName"))
+    assert is_placeholder_author(A("John", "Doe"))
+    assert not is_placeholder_author(A("Yuki", "Sato"))
+
+
+def test_doi_and_arxiv_identity() -> None:
+    assert compare_doi("https://doi.org/10.1109/CVPR.2016.90.", None, "10.1109/cvpr.2016.90", None).agrees
+    assert compare_doi("10.48550/arXiv.1706.03762", None, None, "1706.03762").agrees
+    assert compare_doi(None, "1706.03762v5", None, "1706.03762").agrees
+    assert compare_doi("10.1145/1", None, "10.1145/2", None).agrees is False
+    assert compare_doi("10.1145/1", None, None, None).agrees is None

@@ -1,0 +1,91 @@
+"""The index: exact/lexical/dense retrieval on real records, manifest checks, atomic writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from citeproof.connectors.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from citeproof.index import Index, Query, build_index
+from citeproof.index.manifest import load_manifest
+
+
+@pytest.fixture(scope="module")
+def index(dev_index_dir: Path) -> Index:
+    return Index(dev_index_dir)
+
+
+def test_manifest_describes_the_build(index: Index) -> None:
+    m = index.manifest
+    assert m.count == 1008 + 19
+    assert m.model == "all-MiniLM-L6-v2" and m.dim == 384
+    assert set(m.files) == {"records.sqlite", "vectors.faiss"}
+    assert m.sources == ["hallmark_corpus_dev.csl.jsonl.gz", "demo_classics.csl.json"]
+
+
+def test_csl_ids_are_kept(index: Index) -> None:
+    rec = index.get("hm-Abbas2021combinatorial-1a36f8")
+    assert rec is not None
+    assert rec.title.startswith("Combinatorial Optimization for Panoptic Segmentation")
+
+
+def test_exact_lexical_and_dense_retrieval(index: Index) -> None:
+    [by_doi, by_arxiv, paraphrase] = index.search(
+        [
+            Query(doi="https://doi.org/10.1109/CVPR.2016.90"),
+            Query(arxiv_id="arXiv:1706.03762v7"),
+            Query(title="residual learning of deep networks for recognizing images"),
+        ]
+    )
+    assert by_doi[0].record.title == "Deep Residual Learning for Image Recognition" and "doi" in by_doi[0].via
+    assert by_arxiv[0].record.title == "Attention is All you Need"
+    assert any(h.record.title == "Deep Residual Learning for Image Recognition" for h in paraphrase[:3])
+    top = paraphrase[0]
+    assert "dense" in top.via and top.dense > 0.5
+
+
+def test_model_mismatch_is_a_clear_error(dev_index_dir: Path) -> None:
+    with pytest.raises(IndexModelMismatchError, match="built with model"):
+        Index(dev_index_dir, model="sentence-transformers/all-mpnet-base-v2")
+
+
+def test_not_an_index(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFoundError):
+        Index(tmp_path)
+
+
+def test_damaged_index_is_detected(dev_index_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(dev_index_dir, copy)
+    with (copy / "vectors.faiss").open("r+b") as fh:
+        fh.truncate(100)
+    with pytest.raises(IndexCorruptError):
+        Index(copy)
+    shutil.copy(dev_index_dir / "vectors.faiss", copy / "vectors.faiss")
+    with (copy / "records.sqlite").open("r+b") as fh:
+        fh.seek(5000)
+        fh.write(b"\xff" * 16)  # same size, different bytes: only the checksum can tell
+    load_manifest(copy)
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        load_manifest(copy, verify_checksums=True)
+
+
+def test_failed_build_leaves_previous_index_intact(tmp_path: Path) -> None:
+    src = tmp_path / "a.csl.json"
+    src.write_text(json.dumps([{"id": "x1", "title": "A real enough title", "author": [{"family": "Doe", "given": "J"}]}]))
+    out = tmp_path / "idx"
+    build_index([src], out, fmt="csl-json")
+    before = (out / "manifest.json").read_text()
+
+    def explode(n: int) -> None:
+        raise KeyboardInterrupt  # as if the user hit Ctrl-C mid-build
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index([src], out, fmt="csl-json", progress=explode)
+    assert (out / "manifest.json").read_text() == before
+    assert Index(out).manifest.count == 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
