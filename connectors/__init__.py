@@ -3,6 +3,9 @@
 Nothing here scores a match; that is the verifier's job.
 """
 
+from citeproof.connectors._io import BadRecordError
+from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
+from citeproof.connectors.crossref import record_from_crossref
 from citeproof.connectors.errors import (
     CiteproofError,
     DumpFormatError,
@@ -26,9 +29,13 @@ from citeproof.connectors.models import (
     Suggestion,
     Summary,
 )
+from citeproof.connectors.readers import FORMATS, detect_format, read_records
 
 __all__ = [
+    "FORMATS",
     "Author",
+    "BadRecordError",
+    "BibEntry",
     "Citation",
     "CitationResult",
     "CiteproofError",
@@ -47,4 +54,9 @@ __all__ = [
     "Status",
     "Suggestion",
     "Summary",
+    "detect_format",
+    "parse_bibtex",
+    "read_records",
+    "record_from_bibtex",
+    "record_from_crossref",
 ]

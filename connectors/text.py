@@ -15,8 +15,8 @@ __all__ = [
     "clean_text",
     "fold",
     "latex_to_unicode",
-    "norm_doi",
     "norm_arxiv_id",
+    "norm_doi",
     "strip_markup",
     "title_key",
     "tokens",
@@ -34,10 +34,23 @@ _SPECIAL = {
     r"\%": "%", r"\$": "$", r"\#": "#", r"\_": "_", r"\textendash": "–", r"\textemdash": "—",
     r"\textquoteright": "’", r"\textquoteleft": "‘",
 }
-_ACCENT_RE = re.compile(r"\\([\"'`^~=.uvHckrdb])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))")
+# Symbol accents take the next letter directly (\"o); letter accents (\v, \c, \u ...) only a braced or
+# space-separated single letter, so \varepsilon or \url are never read as accents.
+_ACCENT_RE = re.compile(
+    r"\\([\"'`^~=.])\s*(?:\{\s*(\\?[A-Za-z])\s*\}|(\\?[A-Za-z]))"
+    r"|\\([uvHckrdb])(?:\s*\{\s*(\\?[A-Za-z])\s*\}|\s+(\\?[A-Za-z])(?![A-Za-z]))"
+)
 _SPECIAL_RE = re.compile(r"\\(ss|o|O|aa|AA|ae|AE|oe|OE|l|L|i|j|textendash|textemdash|textquoteright|textquoteleft)(?![A-Za-z])|\\[&%$#_]")
 _CMD_WITH_ARG_RE = re.compile(r"\\(?:emph|textit|textbf|textsc|textrm|texttt|mathrm|mathbf|mathcal|mbox|text|url|it|bf|em)\s*\{([^{}]*)\}")
 _BARE_CMD_RE = re.compile(r"\\[A-Za-z]+\s*")
+_GREEK = {
+    name: unicodedata.lookup(f"GREEK SMALL LETTER {name.upper().replace('LAMBDA', 'LAMDA')}")
+    for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+                 "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega")
+}
+_GREEK.update({"varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varrho": "ϱ", "varsigma": "ς", "ell": "ℓ"})
+_GREEK.update({n.capitalize(): unicodedata.lookup(f"GREEK CAPITAL LETTER {n.upper().replace('LAMBDA', 'LAMDA')}") for n in ("gamma", "delta", "theta", "lambda", "xi", "pi", "sigma", "phi", "psi", "omega")})
+_GREEK_RE = re.compile(r"\\(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z])\s*")
 _TAG_RE = re.compile(r"<[^<>]{1,200}>")
 _WS_RE = re.compile(r"\s+")
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -49,9 +62,10 @@ def latex_to_unicode(s: str) -> str:
         return s
 
     def accent(m: re.Match[str]) -> str:
-        base = m.group(2) or m.group(3)
+        cmd = m.group(1) or m.group(4)
+        base = m.group(2) or m.group(3) or m.group(5) or m.group(6)
         base = {"\\i": "i", "\\j": "j"}.get(base, base.lstrip("\\"))
-        return unicodedata.normalize("NFC", base + _ACCENTS[m.group(1)])
+        return unicodedata.normalize("NFC", base + _ACCENTS[cmd])
 
     s = _ACCENT_RE.sub(accent, s)
     s = _SPECIAL_RE.sub(lambda m: _SPECIAL.get(m.group(0).rstrip(), m.group(0)[1:]), s)
@@ -60,8 +74,9 @@ def latex_to_unicode(s: str) -> str:
         if s2 == s:
             break
         s = s2
+    s = _GREEK_RE.sub(lambda m: _GREEK[m.group(1)], s)
     s = _BARE_CMD_RE.sub("", s)
-    s = s.replace("{", "").replace("}", "")
+    s = s.replace("{", "").replace("}", "").replace("$", "")
     s = re.sub(r"(?<!\\)~", " ", s).replace("---", "—").replace("--", "–")
     return s
 
