@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "clean_text",
@@ -110,7 +111,13 @@ def tokens(s: str | None) -> list[str]:
     """Folded word tokens of a cleaned string; hyphens and punctuation split words."""
     if not s:
         return []
-    return _TOKEN_RE.findall(fold(clean_text(s)))
+    return list(_tokens(s))
+
+
+@lru_cache(maxsize=1 << 17)
+def _tokens(s: str) -> tuple[str, ...]:
+    # Cached: verification compares the same names and titles against many candidates.
+    return tuple(_TOKEN_RE.findall(fold(clean_text(s))))
 
 
 def title_key(title: str | None) -> str:

@@ -134,8 +134,10 @@ class Index:
                 add(self.store.by_doi(q.doi), "doi")
                 add(self.store.by_arxiv(q.arxiv_id), "arxiv")
                 add(self.store.by_pmid(q.pmid), "pmid")
-                add(self.store.by_title_key(q.title), "title")
-                add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
+                exact_title = self.store.by_title_key(q.title)
+                add(exact_title, "title")
+                if not exact_title:  # BM25 only adds recall when the title is not found verbatim
+                    add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
                 dense = dense_lists.get(i, [])
                 add([r for r, _ in dense], "dense")
                 records = self.store.get_rows(hits)

@@ -39,6 +39,9 @@ CREATE INDEX records_title_key ON records(title_key);
 """
 
 _FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "a an and are as at by for from in into is of on or the to via with without towards toward using based".split()
+)
 
 
 def venue_key(venue: str | None) -> str:
@@ -156,8 +159,9 @@ class RecordStore:
 
     def lexical(self, title: str | None, authors: Sequence[str] = (), k: int = 20) -> list[tuple[int, float]]:
         """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better)."""
-        words = [w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1][:32]
-        names = [w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1][:16]
+        # Stopwords match half the index and make BM25 slow without changing the ranking much.
+        words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
+        names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
         if not words and not names:
             return []
         terms = [f'title:"{w}"' for w in words] + [f'authors:"{w}"' for w in names]

@@ -93,3 +93,19 @@ def test_doi_and_arxiv_identity() -> None:
     assert compare_doi(None, "1706.03762v5", None, "1706.03762").agrees
     assert compare_doi("10.1145/1", None, "10.1145/2", None).agrees is False
     assert compare_doi("10.1145/1", None, None, None).agrees is None
+
+
+def test_given_names_and_split_names() -> None:
+    found = [A("Durmus Alp Emre", "Acar"), A("Yue", "Zhao"), A("Ramon Matas", "Navarro")]
+    # same family names, different people (HALLMARK swapped_authors)
+    m = compare_authors([A("Durmus", "Acar"), A("Yujing", "Zhao"), A("Rafael", "Navarro")], False, found)
+    assert not m.agrees and "Yujing Zhao" in m.problems[0]
+    assert compare_authors([A("D. A. E.", "Acar"), A("Y.", "Zhao"), A("R. M.", "Navarro")], False, found).agrees
+    # "Mallikarjun B. R." split as family "R." in one database and family "Mallikarjun" in another
+    assert compare_authors([A("B. R.", "Mallikarjun")], True, [A("Mallikarjun B.", "R."), A("Ayush", "Tewari")]).agrees
+
+
+def test_record_with_truncated_author_list() -> None:
+    found = [A("Aakanksha", "Chowdhery"), A("Sharan", "Narang"), A("", "others")]
+    cited = [A("Aakanksha", "Chowdhery"), A("Sharan", "Narang"), A("Jacob", "Devlin"), A("Maarten", "Bosma")]
+    assert compare_authors(cited, False, found).agrees

@@ -85,11 +85,29 @@ def is_placeholder_author(a: Author) -> bool:
     return bool(re.fullmatch(r"author\d*|\d+", fam))
 
 
+def _given_conflict(c: Author, f: Author) -> bool:
+    """Both first given names are spelled out and are different names ("Yujing" vs "Yue").
+
+    Initials never conflict with a full name; one name being the prefix of the other (a nickname
+    or truncation such as "Alex"/"Alexander") does not either.
+    """
+    cg, fg = tokens(c.given), tokens(f.given)
+    if not cg or not fg:
+        return False
+    a, b = cg[0], fg[0]
+    if len(a) < 3 or len(b) < 3 or a.startswith(b) or b.startswith(a):
+        return False
+    return fuzz.ratio(a, b) < 80
+
+
 def _same_person(c: Author, f: Author) -> bool:
     cf, ff = family_key(c), family_key(f)
     if not cf or not ff:
         return False
     if cf == ff:
+        return not _given_conflict(c, f)
+    # the same name split differently ("Mallikarjun B. R." as family R. or family Mallikarjun)
+    if sorted(tokens(f"{c.given} {c.family}")) == sorted(tokens(f"{f.given} {f.family}")):
         return True
     # particles and compound names: "Maaten" vs "van der Maaten", "Boix" vs "Boix-Adserà"
     cw, fw = tokens(c.family), tokens(f.family)
@@ -134,6 +152,9 @@ def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> Au
     problems: list[str] = []
     if placeholders:
         problems.append("placeholder author names: " + ", ".join(placeholders))
+    if unmatched and found_truncated and matched >= len(found_real):
+        # the record lists only its first authors ("... and others"): later cited names can't be checked
+        unmatched = []
     if unmatched:
         problems.append("not authors of this work: " + ", ".join(unmatched))
     if cited and found_real and not _same_person(cited[0], found_real[0]) and not unmatched:
