@@ -65,8 +65,8 @@ class Record(BaseModel):
         names = ", ".join(a.display() for a in self.authors[:6])
         if len(self.authors) > 6:
             names += " et al."
-        parts = [p for p in (names, self.title, self.venue, str(self.year) if self.year else None) if p]
-        ref = ". ".join(parts) + "."
+        parts = [p.rstrip(". ") for p in (names, self.title, self.venue, str(self.year) if self.year else None) if p]
+        ref = ". ".join(p for p in parts if p) + "."
         if self.doi:
             ref += f" https://doi.org/{self.doi}"
         elif self.arxiv_id:

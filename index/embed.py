@@ -63,6 +63,17 @@ def default_model_path() -> Path:
     return path
 
 
+def _quiet_transformers() -> None:
+    """Library progress bars and warnings would land in the user's terminal or the service log."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except Exception:  # an older/newer transformers without these knobs: cosmetic only
+        pass
+
+
 class Embedder:
     """Encodes short texts (titles) into L2-normalised float32 vectors.
 
@@ -89,6 +100,8 @@ class Embedder:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                _quiet_transformers()
                 location = str(default_model_path()) if self.is_default else self.name
                 try:
                     from sentence_transformers import SentenceTransformer

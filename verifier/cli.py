@@ -6,6 +6,7 @@ input errors (a clear message, never a traceback).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,13 @@ __all__ = ["main"]
 
 MAX_INPUT_BYTES = 20_000_000
 _err = Console(stderr=True)
+
+
+def _unexpected(e: BaseException) -> None:
+    """Anything not raised on purpose: one line for the user, the traceback only on request."""
+    if os.environ.get("CITEPROOF_DEBUG"):
+        raise e
+    _fail(f"unexpected {type(e).__name__}: {e} (set CITEPROOF_DEBUG=1 for the traceback and please report it)")
 
 
 def _fail(msg: str) -> None:
@@ -73,6 +81,9 @@ def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, 
     except CiteproofError as e:
         _fail(str(e))
         return
+    except Exception as e:
+        _unexpected(e)
+        return
     out = render(report, fmt, Console(soft_wrap=True))
     if out is not None:
         click.echo(out)
@@ -120,6 +131,9 @@ def build_cmd(paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str 
         return
     except KeyboardInterrupt:
         _fail("interrupted; no index was written")
+        return
+    except Exception as e:
+        _unexpected(e)
         return
     click.echo(
         f"built {out_dir}: {manifest.count:,} records, {manifest.skipped:,} skipped, "
