@@ -1,0 +1,163 @@
+"""Extraction benchmark: how many cited works does `extract_citations` find, how much does it invent,
+and how often are title, year and first author parsed right.
+
+Data (see shared/data/README.md): HALLMARK's 280 dev answers with gold citation spans, the 1,119 dev
+entries as JSONL (gold fields) and as one BibTeX file, and gpt-3.5 title lists (real LLM formatting).
+A gold span counts as found when one predicted citation covers at least half of it; a prediction is
+spurious when it overlaps no gold span. Usage: `python bench/extraction.py [--data DIR] [--show N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from citeproof.connectors.models import Citation
+from citeproof.connectors.text import fold, title_key
+from citeproof.verifier.extract import extract_citations
+from citeproof.verifier.names import parse_authors
+
+__all__ = ["FieldScores", "covers", "main"]
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def covers(c: Citation, start: int, end: int) -> bool:
+    """The benchmark's rule: a prediction finds a gold span when it covers at least half of it."""
+    return 2 * (min(c.end, end) - max(c.start, start)) >= end - start
+
+
+def _first_family(authors_field: str | None) -> str:
+    authors, _ = parse_authors(authors_field)
+    return fold(authors[0].family) if authors else ""
+
+
+class FieldScores:
+    """Exact-match counts of title (by `title_key`), year and first-author family name."""
+
+    def __init__(self) -> None:
+        self.n = self.title = self.year = self.author = 0
+        self.misses: list[str] = []
+
+    def add(self, c: Citation, gold: dict[str, str]) -> None:
+        self.n += 1
+        ok_t = title_key(c.title) == title_key(gold.get("title"))
+        ok_y = str(c.year) == str(gold.get("year", "")).strip()
+        fam = fold(c.authors[0].family) if c.authors else ""
+        ok_a = fam == _first_family(gold.get("author"))
+        self.title += ok_t
+        self.year += ok_y
+        self.author += ok_a
+        if not (ok_t and ok_y and ok_a):
+            self.misses.append(
+                f"{c.raw[:160]!r}\n    got title={c.title!r} year={c.year} first={fam!r}; gold title="
+                f"{gold.get('title')!r} year={gold.get('year')} first={_first_family(gold.get('author'))!r}"
+            )
+
+    def report(self, label: str) -> None:
+        n = max(self.n, 1)
+        print(f"{label}: title exact {self.title / n:.4f}  year {self.year / n:.4f}  first author {self.author / n:.4f}  (n={self.n})")
+
+
+def bench_answers(data: Path, gold: dict[str, dict[str, str]], show: int) -> None:
+    rows = list(_jsonl(data / "hallmark" / "answers_dev.jsonl.gz"))
+    n_gold = found = n_pred = spurious = 0
+    fields = FieldScores()
+    missed: list[str] = []
+    false: list[str] = []
+    t0 = time.perf_counter()
+    preds_all = [extract_citations(r["text"]) for r in rows]
+    elapsed = time.perf_counter() - t0
+    for r, preds in zip(rows, preds_all, strict=True):
+        assert all(c.raw == r["text"][c.start : c.end] for c in preds), r["id"]
+        spans = [(g["start"], g["end"], g["key"]) for g in r["citations"]]
+        n_gold += len(spans)
+        for s, e, key in spans:
+            hit = next((c for c in preds if covers(c, s, e)), None)
+            if hit is None:
+                missed.append(f"{r['id']}: {r['text'][s:e][:160]!r}")
+                continue
+            found += 1
+            fields.add(hit, gold[key])
+        n_pred += len(preds)
+        for c in preds:
+            if not any(c.start < e and s < c.end for s, e, _ in spans):
+                spurious += 1
+                false.append(f"{r['id']}: {c.raw[:160]!r}")
+    print(f"answers_dev: {len(rows)} answers, {n_gold} gold citations, {n_pred} predicted, {elapsed:.2f}s")
+    print(f"  recall {found / max(n_gold, 1):.4f}  spurious {spurious / max(n_pred, 1):.4f} ({spurious})")
+    fields.report("  fields")
+    _show("missed", missed, show)
+    _show("spurious", false, show)
+    _show("field errors", fields.misses, show)
+
+
+def bench_bibtex(data: Path, gold: dict[str, dict[str, str]], show: int) -> None:
+    text = (data / "hallmark" / "dev_public.bib").read_text(encoding="utf-8")
+    t0 = time.perf_counter()
+    preds = extract_citations(text)
+    elapsed = time.perf_counter() - t0
+    keyed = [c for c in preds if c.key]
+    print(f"dev_public.bib: {len(preds)} citations, {len(keyed)} with keys (expect {len(gold)}), {elapsed:.2f}s")
+    fields = FieldScores()
+    for c in keyed:
+        if c.key in gold:
+            fields.add(c, gold[c.key])
+    fields.report("  fields")
+    _show("field errors", fields.misses, show)
+
+
+def bench_real_llm(data: Path, show: int) -> None:
+    """gpt-3.5 title lists: are the titles found (as citations) and parsed exactly?"""
+    path = data / "real_llm" / "ms_title_lists_gpt35.jsonl.gz"
+    if not path.exists():
+        return
+    n = found = exact = 0
+    missed: list[str] = []
+    for r in _jsonl(path):
+        preds = extract_citations(r["text"])
+        for ref in r["refs"]:
+            n += 1
+            hit = next((c for c in preds if covers(c, ref["start"], ref["end"])), None)
+            if hit is None:
+                missed.append(f"{r['id']}: {r['text'][ref['start'] : ref['end']]!r}")
+                continue
+            found += 1
+            exact += title_key(hit.title) == title_key(ref["title"])
+    print(f"real_llm titles: recall {found / max(n, 1):.4f}  title exact {exact / max(found, 1):.4f}  (n={n})")
+    _show("real_llm missed", missed, show)
+
+
+def _show(label: str, items: list[str], n: int) -> None:
+    if n and items:
+        print(f"--- {label} ({len(items)}):")
+        for s in items[:n]:
+            print("  " + s)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared/data directory")
+    ap.add_argument("--show", type=int, default=0, help="print this many misses of each kind")
+    args = ap.parse_args(argv)
+    gold = {d["bibtex_key"]: d["fields"] for d in _jsonl(args.data / "hallmark" / "dev_public.jsonl")}
+    bench_answers(args.data, gold, args.show)
+    bench_bibtex(args.data, gold, args.show)
+    bench_real_llm(args.data, args.show)
+
+
+if __name__ == "__main__":
+    main()

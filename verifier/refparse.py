@@ -1,0 +1,454 @@
+"""Parse ONE reference string (any common style) into the fields a verifier checks.
+
+LLMs write references in APA, IEEE, MLA, Chicago, Harvard, Vancouver, ACM and Nature styles, and in
+markdown variants of them (`**Title** — Authors (Venue Year)`, `[Title](https://doi.org/...)`). No
+grammar covers them all, so the parser works from the strongest evidence down:
+
+1. identifiers (DOI, arXiv id, URL) are pulled out first and blanked, so their dots and digits can't
+   be mistaken for sentence ends or years;
+2. a title that the writer marked (quotes, bold, link text) wins;
+3. otherwise the reference is cut into segments at sentence ends that are not initials ("J. B."), and
+   the author list, found by shape (`looks_like_names`), tells which segment is the title;
+4. the year is a parenthesised year if there is one ("(2017)", "(ICLR 2021)"), else the last year
+   outside the title; a future year is kept, since judging it is the verifier's job.
+
+Every regex here is bounded or anchored on a literal, so a hostile string costs linear time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from citeproof.connectors.models import Author
+from citeproof.connectors.text import clean_text, latex_to_unicode, norm_arxiv_id, norm_doi, strip_markup
+from citeproof.verifier.names import looks_like_names, parse_authors
+
+__all__ = ["Identifier", "ParsedReference", "find_identifiers", "find_year", "parse_reference"]
+
+
+@dataclass(slots=True)
+class ParsedReference:
+    """The fields one reference claims. `title_marked` records that the writer set the title off with
+    quotes, bold or a link, which makes the string a reference even without an author list."""
+
+    title: str | None = None
+    authors: list[Author] = field(default_factory=list)
+    et_al: bool = False
+    year: int | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+    title_marked: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name (shallow: the `Author`s are shared, not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """A DOI, arXiv id or URL found in text: its span, and what it resolves to."""
+
+    start: int
+    end: int
+    doi: str | None = None
+    arxiv_id: str | None = None
+    url: str | None = None
+
+
+# --- identifiers ---------------------------------------------------------------------------------
+
+# Also the scheme-less forms MLA prints: "arxiv.org/abs/2005.14165", "doi.org/10.1038/...", "www.".
+_URL_RE = re.compile(
+    r"(?<![\w@/.])(?:https?://|www\.|(?:dx\.)?doi\.org/|arxiv\.org/)[^\s<>\"'\[\]{}|\\^`]{1,2000}", re.IGNORECASE
+)
+_DOI_RE = re.compile(r"(?<![\w./])(?:doi\s{0,2}:\s{0,2}|doi\s{1,2})?10\.\d{4,9}/[^\s<>\"\[\]{}]{1,300}", re.IGNORECASE)
+_ARXIV_RE = re.compile(
+    r"\barxiv\s{0,2}[:.]?\s{0,2}(?:abs/)?(\d{4}\.\d{4,5}(?:v\d{1,3})?|[a-z][a-z\-]{1,20}(?:\.[a-z]{2})?/\d{7}(?:v\d{1,3})?)(?!\w|\.\d)",
+    re.IGNORECASE,
+)
+# Without the "arXiv:" prefix only forms that can't be anything else: an old-style id with its
+# archive name, or a new-style id with a version ("1706.03762v5"; a bare "1706.03762" may be a number).
+_BARE_ARXIV_RE = re.compile(
+    r"(?<![\w/.-])((?:hep-(?:th|ph|ex|lat)|astro-ph|cond-mat|gr-qc|math-ph|nucl-(?:th|ex)|quant-ph|physics|math|cs"
+    r"|nlin|q-bio|q-fin|stat|cmp-lg|chao-dyn|solv-int|patt-sol|adap-org|alg-geom|dg-ga|funct-an|q-alg)"
+    r"(?:\.[A-Z]{2})?/\d{7}(?:v\d{1,3})?|\d{4}\.\d{4,5}v\d{1,3})(?!\w|\.\d)"
+)
+_URL_DOI_RE = re.compile(r"(?:doi\.org/|/)(10\.\d{4,9}/.{1,300})", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"*_>`’”"
+
+
+def _trim(s: str) -> str:
+    """Drop the punctuation a sentence or markup put after an identifier, and unbalanced closers
+    ('(see doi:10.1/x).' -> '10.1/x', but '10.1016/S0140-6736(20)30183-5' keeps its parentheses)."""
+    extra = {")": s.count(")") - s.count("("), "]": s.count("]") - s.count("[")}
+    end = len(s)
+    while end:
+        ch = s[end - 1]
+        if ch in _TRAILING:
+            end -= 1
+        elif ch in extra and extra[ch] > 0:
+            extra[ch] -= 1
+            end -= 1
+        else:
+            break
+    return s[:end]
+
+
+def _arxiv_from_doi(doi: str | None) -> str | None:
+    return norm_arxiv_id(doi) if doi and doi.startswith("10.48550/arxiv.") else None
+
+
+def _identifier_from_url(start: int, url: str) -> Identifier:
+    doi = arxiv = None
+    low = url.lower()
+    m = _URL_DOI_RE.search(url)
+    if m and ("doi" in low or "/10." in low):
+        doi = norm_doi(m.group(1))
+    i = low.find("arxiv.org/")
+    if i >= 0:
+        arxiv = norm_arxiv_id(url[i + 10 : i + 80])
+    return Identifier(start, start + len(url), doi=doi, arxiv_id=arxiv or _arxiv_from_doi(doi), url=url)
+
+
+def find_identifiers(s: str) -> list[Identifier]:
+    """Every URL, DOI and arXiv id in `s`, in order, with trailing punctuation left out of the span.
+
+    A DOI or arXiv id inside a URL belongs to the URL's identifier (one per URL)."""
+    found: list[Identifier] = []
+    starts: list[int] = []  # the taken spans, disjoint and sorted, for an O(log n) overlap test
+    ends: list[int] = []
+
+    def take(ident: Identifier) -> None:
+        i = bisect.bisect_right(starts, ident.start)
+        if (i and ends[i - 1] > ident.start) or (i < len(starts) and starts[i] < ident.end):
+            return  # inside an identifier already found (the DOI in a doi.org URL)
+        starts.insert(i, ident.start)
+        ends.insert(i, ident.end)
+        found.append(ident)
+
+    for m in _URL_RE.finditer(s):
+        url = _trim(m.group(0))
+        if "." in url[url.find("/") + 2 :] or not url.lower().startswith("http"):
+            take(_identifier_from_url(m.start(), url))
+    for m in _DOI_RE.finditer(s):
+        raw = _trim(m.group(0))
+        doi = norm_doi(raw)
+        if doi:
+            take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=_arxiv_from_doi(doi)))
+    for rx in (_ARXIV_RE, _BARE_ARXIV_RE):
+        for m in rx.finditer(s):
+            take(Identifier(m.start(), m.end(), arxiv_id=norm_arxiv_id(m.group(1))))
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+# --- years ---------------------------------------------------------------------------------------
+
+_YEAR_RE = re.compile(r"(?<![\w.])(1[89]\d\d|20\d\d)(?:[a-z](?![a-z]))?(?![\w])")
+_PAREN_YEAR_RE = re.compile(r"\(([^()\n]{0,60}?[\s,(])?(1[89]\d\d|20\d\d)[a-z]?(?:[,\s][^()\n]{0,40})?\)")
+_YEAR_ONLY_RE = re.compile(r"^[(\[]?\s{0,3}(?:(?:1[89]\d\d|20\d\d)[a-z]?|n\.\s?d\.?)\s{0,3}[)\]]?[.,:;]?$", re.IGNORECASE)
+
+
+def find_year(s: str, skip: tuple[int, int] = (0, 0)) -> int | None:
+    """The publication year: the first parenthesised year if any, else the last bare year; years
+    inside `skip` (the title span) don't count, since titles quote years ("WMT 2019")."""
+    outside = [m for m in _PAREN_YEAR_RE.finditer(s) if not (skip[0] <= m.start(2) < skip[1])]
+    if outside:
+        return int(outside[0].group(2))
+    years = [m for m in _YEAR_RE.finditer(s) if not (skip[0] <= m.start() < skip[1])]
+    return int(years[-1].group(1)) if years else None
+
+
+# --- titles --------------------------------------------------------------------------------------
+
+_QUOTED_RES = [
+    re.compile(r'"(?=\S)([^"\n]{3,600})"'),
+    re.compile(r"“([^”\n]{3,600})”"),
+    re.compile(r"„([^“”\n]{3,600})[“”]"),
+    re.compile(r"«\s?([^»\n]{3,600}?)\s?»"),
+    re.compile(r"‘([^’\n]{3,600}?)’(?!\w)"),
+    # Straight single quotes (Harvard: "(2015) 'Deep learning', *Nature*") only where a title can
+    # start, since apostrophes are everywhere: at the start or after ") ", ". ", ", ", ": ".
+    re.compile(r"(?:^|(?<=[).,:]\s))'(?=\S)((?:[^'\n]|'(?=\w)){3,600}?)'(?![\w'])"),
+]
+_BOLD_RE = re.compile(r"\*\*(?=\S)([^*\n]{2,600})\*\*|__(?=\S)([^_\n]{2,600})__")
+# "**Label**: explanation" / "**Label:**" is how LLMs head a bullet, not how they mark a title.
+_LABEL_RE = re.compile(r"\s{0,8}(?:\*\*[^*\n]{1,120}\*\*\s{0,2}:|\*\*[^*\n]{1,120}:\*\*)")
+_LINK_RE = re.compile(r"\[([^\[\]\n]{3,600})\]\(")
+_ITALIC_RE = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*\n]{1,600})\*(?![*\w])|(?<![_\w])_(?=[^\s_])([^_\n]{1,600})_(?![_\w])")
+# A sentence end; "?" and "!" only where a new part clearly starts, since titles ask questions
+# mid-title ("Self-training? A theoretical analysis").
+_BOUNDARY_RE = re.compile(
+    r"\.{1,3}[\"'”’*_)\]]{0,3}(?=\s|$)|[?!]{1,2}[\"'”’*_)\]]{0,3}(?:\.|$|(?=\s{1,3}(?:[*_(\[]|[Ii]n\b|\d)))|\s[—–]\s|\s--\s"
+)
+_ABBREVIATIONS = frozenset(
+    {"vs", "e.g", "i.e", "cf", "proc", "vol", "no", "pp", "eds", "ed", "int", "conf", "trans", "adv", "st", "jr", "dr"}
+)
+_LEAD_PAREN_RE = re.compile(r"\(([^()\n]{2,300})\)")
+_EDITION_RE = re.compile(r"^\s{0,3}\((?:[^()\d]{0,10}\d{0,3}[^()\d]{0,20})\)")  # "(2nd ed.)", "(Vol. 26)"
+_IN_RE = re.compile(r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b)\s{0,3}", re.IGNORECASE)
+_PAGES_TAIL_CHARS = "0123456789 \t:;–-(),."
+_PAGES_WORD_RE = re.compile(r"\b(?:vol|no|pp|p)\.?$", re.IGNORECASE)
+_NOISE_RE = re.compile(r"\b(?:available at|available from|retrieved from|accessed|url|\[online\]|online)\b.{0,80}$", re.IGNORECASE)
+
+
+def _strip_markup(s: str) -> str:
+    """Title text without markdown emphasis, link brackets, surrounding quotes or the final period."""
+    s = s.replace("**", "").replace("__", "")
+    s = re.sub(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)", "", s)
+    s = clean_text(s).strip(" \t[]")
+    s = s.strip("\"“”‘’'«» ")
+    s = s.rstrip(" ,;:.").strip("\"“”‘’'«» ")
+    return s
+
+
+def _is_author_year(s: str) -> bool:
+    m = _PAREN_YEAR_RE.search(s)
+    return bool(m) and looks_like_names(s[: m.start()])
+
+
+def _marked_title(w: str) -> tuple[int, int] | None:
+    """The span of a title the writer marked: quoted, bold, or the text of a markdown link."""
+    quoted = [m for rx in _QUOTED_RES for m in [rx.search(w)] if m]
+    # A bold author-year ("**Vaswani et al. (2017)**") heads the entry but is not its title; a bold
+    # that merely looks like names ("**Categorical Flow Maps**") is one when nothing else is.
+    bolds = [
+        m for m in _BOLD_RE.finditer(w)
+        if sum(ch.isalpha() for ch in m.group(1) or m.group(2)) >= 3 and not _is_author_year(m.group(1) or m.group(2))
+    ]  # not a bold volume number ("*Nature* **518**")
+    bold = [m for m in bolds if not looks_like_names(m.group(1) or m.group(2))][:1] or bolds[:1]
+    link = [m for m in _LINK_RE.finditer(w) if not _URL_RE.match(m.group(1).strip())][:1]
+    outer = bold + link
+    if quoted:
+        q = min(quoted, key=lambda m: m.start())
+        if len(q.group(1).split()) >= 2 or not outer:
+            enclosing = [o for o in outer if o.start() <= q.start() and q.end() <= o.end()]
+            best = enclosing[0] if enclosing else q
+            return best.start(1) if best.group(1) is not None else best.start(2), best.end(best.lastindex or 1)
+    if outer:
+        o = min(outer, key=lambda m: m.start())
+        g = 1 if o.group(1) is not None else 2
+        return o.start(g), o.end(g)
+    return None
+
+
+def _segments(w: str, vancouver: bool) -> list[tuple[int, int]]:
+    """Cut a reference at sentence ends that are not initials or abbreviations, and around a
+    parenthesised year, giving the (start, end) of each non-empty segment."""
+    cuts: list[tuple[int, int]] = []  # (end of segment, start of next)
+    for m in _BOUNDARY_RE.finditer(w):
+        if m.group(0)[0] == ".":
+            j = m.start()
+            k = j
+            while k > 0 and (w[k - 1].isalnum() or w[k - 1] in ".-'’"):
+                k -= 1
+            word = w[k:j]
+            if word.lower() in _ABBREVIATIONS:
+                continue
+            if len(word) == 1 and word.isalpha() and not vancouver:
+                continue  # an initial ("J. B.", "M. v. d. Schaar")
+        cuts.append((m.start() if m.group(0)[0] in " \t" else m.end(), m.end()))
+    for m in _PAREN_YEAR_RE.finditer(w):
+        if m.group(1) is None:  # only a bare "(2017)" is a segment of its own
+            cuts.append((m.start(), m.start()))
+            cuts.append((m.end(), m.end()))
+    cuts.sort()
+    segs: list[tuple[int, int]] = []
+    pos = 0
+    for end, nxt in cuts:
+        if end > pos:
+            segs.append((pos, end))
+        pos = max(pos, nxt)
+    segs.append((pos, len(w)))
+    out = []
+    for a, b in segs:
+        while a < b and w[a] in " \t,;:":
+            a += 1
+        while b > a and w[b - 1] in " \t,;:":
+            b -= 1
+        if b > a and any(ch.isalnum() for ch in w[a:b]):
+            out.append((a, b))
+    return out
+
+
+def _is_vancouver(w: str) -> bool:
+    """'Vaswani A, Shazeer N.': initials without dots after the family name, so '. ' after a capital
+    letter ends the author list instead of abbreviating a given name ('Jacob D. Abernethy')."""
+    head = w.lstrip()
+    cut = min((i for i in (head.find(","), head.find(". ")) if i >= 0), default=-1)
+    if cut < 0:
+        return False
+    toks = head[:cut].split()
+    if len(toks) < 2 or not _is_caps(toks[-1]) or not all((t[:1].isupper() and not _is_caps(t)) or t.islower() for t in toks[:-1]):
+        return False
+    if head[cut] == ",":
+        return True
+    # "Vaswani A. Attention is ..." vs "Jacob D. Abernethy and ...": names after the dot mean an initial.
+    after = head[cut + 2 :]
+    nxt = after.split(maxsplit=1)[0] if after.strip() else ""
+    return not (len(nxt.rstrip(".,")) == 1 or looks_like_names(re.split(r"[,.]", after, maxsplit=1)[0]))
+
+
+def _is_caps(tok: str) -> bool:
+    return 1 <= len(tok) <= 3 and tok.isalpha() and tok.isupper()
+
+
+_PIECE_SEP_RE = re.compile(r",\s|;\s|\s&\s|\sand\s")
+_INITIALS_RE = re.compile(r"(?:[^\W\d_]\.-?){1,4}")
+_INITIAL_GAP_RE = re.compile(r"(?<![\w.])[^\W\d_]\.\s")
+
+
+def _name_piece(s: str) -> bool:
+    """One piece of an author list: a name, or the initials that follow an inverted family name."""
+    return looks_like_names(s) or (bool(s.strip()) and all(_INITIALS_RE.fullmatch(t) for t in s.split()))
+
+
+def _split_authors(w: str, a: int, b: int) -> int | None:
+    """Where the author list ends inside one segment that also holds the title, or None.
+
+    'Vaswani, A., Shazeer, N. & Parmar, N. Attention is all you need' has no sentence end between
+    authors and title (the last initial's dot is the only one), and 'A. Vaswani et al., Attention is
+    all you need, in NeurIPS' ends its authors with a comma. Walk the separated pieces while they are
+    names; the first piece that is not either starts the title (comma case) or starts with names up to
+    an initial's dot. One pass: each piece is looked at once."""
+    pos = a
+    pieces = 0
+    for m in [*_PIECE_SEP_RE.finditer(w, a, b), None]:
+        end = m.start() if m else b
+        piece = w[pos:end]
+        if not _name_piece(piece):
+            for g in reversed(list(_INITIAL_GAP_RE.finditer(piece))[-6:]):
+                left, right = piece[: g.end()], piece[g.end() :]
+                if (right[:1].isupper() or right[:1] in "*\"“_") and _name_piece(left) and not looks_like_names(right):
+                    return pos + g.end()
+            if pieces and w[pos - 2 : pos] == ", ":
+                return pos
+            return None
+        pieces += 1
+        if m is None:
+            return None
+        pos = m.end()
+    return None
+
+
+def _title_end_in(w: str, a: int, b: int) -> int:
+    """Where a title that runs into the venue ends (', in ...', ', In: ...')."""
+    m = re.search(r",\s{1,3}(?:in|In)\b:?", w[a:b])
+    return a + m.start() if m else b
+
+
+def _venue(w: str) -> str | None:
+    """The venue from what follows title and authors: italic text, a '(Venue Year)' parenthetical,
+    or the next segment with 'In', year, volume and pages taken off."""
+    m = _ITALIC_RE.search(w)
+    if m:
+        v = _strip_markup(m.group(1) or m.group(2) or "")
+        return v or None
+    s = _EDITION_RE.sub("", w).strip(" \t.,;:—–-[]")
+    paren = _PAREN_YEAR_RE.search(s)
+    if paren and paren.group(1) and not s[: paren.start()].strip(" .,;:—–-"):
+        s = paren.group(1)
+    s = _NOISE_RE.sub("", s)
+    s = _IN_RE.sub("", s.strip())
+    years = list(_YEAR_RE.finditer(s))
+    if years:
+        cut = years[0].start() if years[0].start() > 0 else years[0].end()
+        s = s[:cut] if years[0].start() > 0 else s[cut:]
+    s = s.rstrip(_PAGES_TAIL_CHARS)  # ", 30(2), pp. 5998–6008": volume, issue and pages
+    s = _PAGES_WORD_RE.sub("", s).rstrip(_PAGES_TAIL_CHARS).strip(" \t.,;:—–-()[]*_")
+    s = clean_text(s)
+    return s if 1 < len(s) <= 300 else None
+
+
+def parse_reference(s: str) -> ParsedReference:
+    """Parse one reference in any common style; fields that can't be found are left empty."""
+    ref = ParsedReference()
+    chars = list(s)
+    for ident in find_identifiers(s):
+        chars[ident.start : ident.end] = " " * (ident.end - ident.start)
+        ref.doi = ref.doi or ident.doi
+        ref.arxiv_id = ref.arxiv_id or ident.arxiv_id
+        ref.url = ref.url or ident.url
+    w = "".join(chars)
+    if "\\" in w:  # LaTeX accents ('Sch{\\"o}lkopf') carry quote characters that would look like a title
+        w = latex_to_unicode(w)
+    w = strip_markup(w)  # HTML entities ('d&apos;Amore') and tags
+    label = _LABEL_RE.match(w)
+    if label:  # "**Transformer**: Vaswani et al. ..." - the bullet's label is not part of the reference
+        w = " " * label.end() + w[label.end() :]
+
+    authors: tuple[int, int] | None = None
+    marked = _marked_title(w)
+    if marked:
+        t0, t1 = marked
+        ref.title_marked = True
+        authors = (0, t0)
+    else:
+        segs = [g for g in _segments(w, _is_vancouver(w)) if not _YEAR_ONLY_RE.match(w[g[0] : g[1]])]
+        if not segs:
+            return ref
+        a, b = segs[0]
+        t0, t1 = a, b
+        if len(segs) > 1 and looks_like_names(w[a:b]):
+            authors, (t0, t1) = (a, b), segs[1]
+        else:
+            cut = _split_authors(w, a, b)
+            if cut:
+                authors, (t0, t1) = (a, cut), (cut, _title_end_in(w, cut, b))
+    if not marked:
+        lead = _ITALIC_RE.match(w, t0)  # "*Reinforcement learning: An introduction* (2nd ed.)": the title is the emphasis
+        if lead and lead.end() < t1:
+            t0, t1 = lead.start(), lead.end()
+    ref.title = _strip_markup(w[t0:t1]) or None
+    rest = t1
+    while rest < len(w) and w[rest] in "\"”’'*_»]":  # closing marks belong to the title
+        rest += 1
+    if authors and not looks_like_names(_author_text(w, authors)):
+        # Unexplained words before a marked title ('In 2020, the term "foundation model"'): prose.
+        ref.title_marked = ref.title_marked and not _author_text(w, authors)
+        authors = None
+    if authors is None:
+        authors, rest = _authors_after(w, rest)
+    if authors:
+        ref.authors, ref.et_al = parse_authors(_author_text(w, authors))
+    ref.year = find_year(w, (t0, t1))
+    ref.venue = _venue(w[rest:])
+    return ref
+
+
+def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
+    """Title-first styles ('**Title** — Authors (Venue Year)', 'Title. Authors. Venue.'): the author
+    list is the first segment after the title, up to a parenthesis or bracket. Returns its span (or
+    None) and where the rest of the reference starts."""
+    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:[—–-]{1,2}|by\b)?", w[pos:])  # "(   )": a blanked link target
+    a = pos + (m.end() if m else 0)
+    paren = _LEAD_PAREN_RE.match(w, a)
+    if paren:  # "**Title** (Devlin et al., 2019, *NAACL*)": names open the parenthetical
+        names = re.split(r",\s|\s(?=(?:1[89]|20)\d\d)", paren.group(1))
+        if names and looks_like_names(names[0]):
+            return (paren.start(1), paren.start(1) + len(names[0])), paren.start(1) + len(names[0])
+    stop = len(w)
+    for ch in "([":
+        i = w.find(ch, a)
+        if i >= 0:
+            stop = min(stop, i)
+    segs = _segments(w[a:stop], False)
+    if segs:
+        s0, s1 = segs[0]
+        if looks_like_names(w[a + s0 : a + s1]):
+            return (a + s0, a + s1), a + s1
+    return None, pos
+
+
+def _author_text(w: str, span: tuple[int, int]) -> str:
+    """The author list in `span` with list markers, years and dangling punctuation removed."""
+    s = w[span[0] : span[1]]
+    s = _PAREN_YEAR_RE.sub(" ", s)
+    s = re.sub(r"(?<![\w.])(?:1[89]\d\d|20\d\d)[a-z]?(?![\w])|\(n\.\s?d\.\)", " ", s)
+    s = s.replace("**", " ").replace("__", " ")
+    return s.strip(" \t,;:—–-(\"“„«'‘*_")
