@@ -133,6 +133,8 @@ def _bibtex_citations(text: str) -> list[Citation]:
 
 
 def _bib_citation(text: str, e: BibEntry, start: int, end: int) -> Citation:
+    # Not the dump reader's strict BibTeX name grammar: LLM-written BibTeX separates names with commas
+    # and ends lists with "et al", which the free-text author parser understands.
     authors, et_al = parse_authors(e.fields.get("author") or e.fields.get("editor"))
     base = Citation(raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al)
     try:
