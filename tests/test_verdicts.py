@@ -103,3 +103,9 @@ def test_timeout_in_lookup_is_unverifiable_not_fabricated(verifier, monkeypatch)
     assert report.citations
     assert all(c.status is Status.unverifiable for c in report.citations)
     assert "timeout" in report.citations[0].reasons[0]
+
+
+def test_author_year_mention_alone_is_unverifiable(verifier) -> None:
+    [c] = verifier.verify("Smith et al. (2020) showed that transformers hallucinate.").citations
+    assert (c.raw, c.title, c.year) == ("Smith et al. (2020)", None, 2020)
+    assert c.status is Status.unverifiable and "too little" in c.reasons[0]

@@ -405,6 +405,9 @@ def parse_reference(s: str) -> ParsedReference:
         if lead and lead.end() < t1:
             t0, t1 = lead.start(), lead.end()
     ref.title = _strip_markup(w[t0:t1]) or None
+    if not marked and ref.title and ref.title[0].islower() and w[:t0].rstrip().endswith(")"):
+        # "Smith et al. (2020) showed that ...": a sentence about a work, not its title
+        ref.title = None
     rest = t1
     while rest < len(w) and w[rest] in "\"”’'*_»]":  # closing marks belong to the title
         rest += 1
