@@ -89,3 +89,16 @@ def test_index_build_missing_input_exits_2(tmp_path: Path) -> None:
     r = run(["index", "build", str(tmp_path / "none.json"), "--out", str(tmp_path / "idx")])
     assert r.exit_code == 2
     assert not (tmp_path / "idx").exists()
+
+
+def test_strict_mode(dev_index_dir: Path) -> None:
+    # "BERT" alone is the main title of "BERT: Pre-training of ...": accepted, but not in --strict
+    text = "Devlin, J., Chang, M.-W., Lee, K., & Toutanova, K. (2019). BERT. In NAACL-HLT.\n"
+    assert run(["verify", "-", "--index", str(dev_index_dir)], text).exit_code == 0
+    r = run(["verify", "-", "--index", str(dev_index_dir), "--strict", "--format", "jsonl"], text)
+    assert r.exit_code == 1
+    assert json.loads(r.output)["status"] == "mismatch"
+    # an author-year mention alone is unverifiable: fine normally, a failure in --strict
+    mention = "Smith et al. (2020) showed this.\n"
+    assert run(["verify", "-", "--index", str(dev_index_dir)], mention).exit_code == 0
+    assert run(["verify", "-", "--index", str(dev_index_dir), "--strict"], mention).exit_code == 1

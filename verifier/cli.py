@@ -69,14 +69,22 @@ def main() -> None:
 @click.option("--model", default=None, help="Embedding model the index was built with (checked against its manifest).")
 @click.option("--max-bytes", type=int, default=MAX_INPUT_BYTES, show_default=True, help="Refuse larger inputs.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when citations are flagged (errors still exit 2).")
-def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int, exit_zero: bool) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="For CI gates: a dropped subtitle or a preprint cited for a published work is a mismatch, and "
+    "unverifiable citations fail the run too.",
+)
+def verify_cmd(
+    source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int, exit_zero: bool, strict: bool
+) -> None:
     """Verify every citation in SOURCE (a file, or - for stdin): text, markdown or BibTeX."""
     from citeproof.verifier.core import Verifier
     from citeproof.verifier.render import render
 
     try:
         text = read_input(source, max_bytes)
-        verifier = Verifier(index_dir, model=model)
+        verifier = Verifier(index_dir, model=model, strict=strict)
         report = verifier.verify(text)
     except CiteproofError as e:
         _fail(str(e))
@@ -87,7 +95,8 @@ def verify_cmd(source: str, index_dir: str | None, fmt: str, model: str | None, 
     out = render(report, fmt, Console(soft_wrap=True))
     if out is not None:
         click.echo(out)
-    sys.exit(1 if report.summary.flagged and not exit_zero else 0)
+    failed = report.summary.flagged + (report.summary.unverifiable if strict else 0)
+    sys.exit(1 if failed and not exit_zero else 0)
 
 
 @main.group("index")

@@ -28,10 +28,19 @@ class Verifier:
     """Holds a loaded index and checks every citation in the texts it is given.
 
     `index` is an index directory (or an open `Index`); None uses the bundled demo index.
-    `today` fixes the date used to judge future years (tests, reproducible runs).
+    `today` fixes the date used to judge future years (tests, reproducible runs). `strict` turns
+    tolerated imprecision (dropped subtitle, preprint cited for a published work) into `mismatch`.
     """
 
-    def __init__(self, index: IndexLike = None, *, model: str | None = None, k: int = 10, today: date | None = None):
+    def __init__(
+        self,
+        index: IndexLike = None,
+        *,
+        model: str | None = None,
+        k: int = 10,
+        today: date | None = None,
+        strict: bool = False,
+    ):
         if isinstance(index, Index):
             self.index = index
         else:
@@ -42,6 +51,7 @@ class Verifier:
             self.index = Index(Path(index), model=model)
         self.k = k
         self.today = today
+        self.strict = strict
 
     def _context(self) -> Context:
         return Context(
@@ -49,6 +59,7 @@ class Verifier:
             index_size=len(self.index),
             doi_prefixes=self.index.doi_prefixes(),
             venue_known=self.index.has_venue,
+            strict=self.strict,
         )
 
     def check(self, citations: Sequence[Citation]) -> list[CitationResult]:

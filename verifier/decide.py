@@ -56,6 +56,9 @@ class Context:
     index_size: int = 0
     doi_prefixes: set[str] = field(default_factory=set)
     venue_known: Callable[[str], bool] = lambda v: False
+    # strict: tolerated imprecision (a dropped subtitle, the preprint cited for a published work) is a
+    # mismatch too, for CI gates that want every reference exact
+    strict: bool = False
 
 
 def record_venue(rec: Record) -> str | None:
@@ -265,6 +268,11 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
         for fc in checks:
             if fc.field == "doi":
                 fc.agrees = False
+    if ctx.strict:
+        if best.title and best.title.variant:
+            problems.append(f"title: {best.title.variant} (strict); the full title is {best.record.title!r}")
+        if best.venue_note and best.venue and best.venue.agrees:
+            problems.append(f"venue: {best.venue_note} (strict)")
     others = [Suggestion(record=a.record, score=a.score) for a in assessments if a is not best][: MAX_SUGGESTIONS - 1]
     if not problems:
         conf = 0.8 + 0.2 * best.score
