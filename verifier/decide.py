@@ -29,7 +29,7 @@ from citeproof.verifier.compare import (
     compare_doi,
     compare_titles,
 )
-from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues
+from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues, venue_words
 
 __all__ = ["Assessment", "Context", "assess", "decide", "known_doi_prefix"]
 
@@ -69,6 +69,15 @@ def record_venue(rec: Record) -> str | None:
     if doi.startswith("10.48550/") or (rec.arxiv_id and rec.source in (None, "arxiv")):
         return "arXiv"
     return None
+
+
+_GENERIC_VENUE_WORDS = frozenset({"conference", "journal", "symposium", "workshop", "transactions", "meeting", "publication"})
+
+
+def stated_venue(c: Citation) -> str | None:
+    """The venue a citation claims; a bare "Proceedings" or "In Conference" claims none."""
+    words = set(venue_words(c.venue)) if c.venue else set()
+    return c.venue if words - _GENERIC_VENUE_WORDS else None
 
 
 @dataclass
@@ -123,16 +132,17 @@ def assess(c: Citation, hit: Hit) -> Assessment:
     if c.year is not None and rec.year is not None:
         out.year = c.year == rec.year
     rv = record_venue(rec)
-    if c.venue and rv:
-        vm = compare_venues(c.venue, rv)
+    cited_venue = stated_venue(c)
+    if cited_venue and rv:
+        vm = compare_venues(cited_venue, rv)
         rec_is_preprint = canonical_venue(rv) == "arXiv"
-        cited_preprint = canonical_venue(c.venue) == "arXiv"
+        cited_preprint = canonical_venue(cited_venue) == "arXiv"
         if not vm.agrees and cited_preprint and not rec_is_preprint:
             # citing the arXiv version of a published work is legitimate, just less precise
             vm = VenueMatch(True, vm.similarity, vm.cited_canonical, vm.found_canonical)
             out.venue_note = f"cites the preprint; published in {rv}"
         elif not vm.agrees and rec_is_preprint:
-            out.venue_note = f"venue: the work is a preprint (arXiv), not published in {c.venue} per this index"
+            out.venue_note = f"venue: the work is a preprint (arXiv), not published in {cited_venue} per this index"
         out.venue = vm
     out.ident = compare_doi(c.doi, c.arxiv_id, rec.doi, rec.arxiv_id)
     return out
@@ -168,16 +178,17 @@ def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldC
         checks.append(FieldCheck(field="year", cited=str(c.year), found=found_year, similarity=1.0 if a.year else 0.0, agrees=agrees))
         if a.year is False:
             problems.append(f"year is {rec.year}, not {c.year}")
-    if c.venue:
+    cited_venue = stated_venue(c)
+    if cited_venue:
         rv = record_venue(rec)
         vm = a.venue
         checks.append(
-            FieldCheck(field="venue", cited=c.venue, found=rv, similarity=vm.similarity if vm else 0.0, agrees=vm.agrees if vm else True)
+            FieldCheck(field="venue", cited=cited_venue, found=rv, similarity=vm.similarity if vm else 0.0, agrees=vm.agrees if vm else True)
         )
         if vm and not vm.agrees:
-            problems.append(a.venue_note or f"venue is {rv!r}, not {c.venue!r}")
-            if vm.cited_canonical is None and not ctx.venue_known(c.venue):
-                problems.append(f"venue {c.venue!r} is not a known venue")
+            problems.append(a.venue_note or f"venue is {rv!r}, not {cited_venue!r}")
+            if vm.cited_canonical is None and not ctx.venue_known(cited_venue):
+                problems.append(f"venue {cited_venue!r} is not a known venue")
     if a.ident is not None:
         name = "doi" if c.doi else "arxiv_id"
         checks.append(
@@ -251,8 +262,9 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
             reasons.append(f"its identifier belongs to a different work: {id_hits[0].record.reference()}")
         if year_problem:
             reasons.append(year_problem)
-        if c.venue and canonical_venue(c.venue) is None and not ctx.venue_known(c.venue):
-            reasons.append(f"venue {c.venue!r} is not a known venue")
+        cited_venue = stated_venue(c)
+        if cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue):
+            reasons.append(f"venue {cited_venue!r} is not a known venue")
         if suggestions:
             reasons.append("closest real works are listed as suggestions, not as the answer")
         return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
