@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +16,11 @@ from citeproof.connectors.errors import CiteproofError, LookupFailedError
 from citeproof.connectors.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.connectors.text import clean_text
 from citeproof.index.core import Index, Query
+from citeproof.verifier.calibration import calibrated
 from citeproof.verifier.decide import Context, decide
 from citeproof.verifier.extract import extract_citations
+from citeproof.verifier.stream import astream as astream_results
+from citeproof.verifier.stream import stream as stream_results
 
 __all__ = ["Verifier", "verify"]
 
@@ -30,6 +33,7 @@ class Verifier:
     `index` is an index directory (or an open `Index`); None uses the bundled demo index.
     `today` fixes the date used to judge future years (tests, reproducible runs). `strict` turns
     tolerated imprecision (dropped subtitle, preprint cited for a published work) into `mismatch`.
+    `calibration=False` keeps the heuristic confidence instead of the calibrated one (for refitting).
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class Verifier:
         k: int = 10,
         today: date | None = None,
         strict: bool = False,
+        calibration: bool = True,
     ):
         if isinstance(index, Index):
             self.index = index
@@ -52,6 +57,7 @@ class Verifier:
         self.k = k
         self.today = today
         self.strict = strict
+        self.calibration = calibration
 
     def _context(self) -> Context:
         return Context(
@@ -82,11 +88,25 @@ class Verifier:
             return [self._failed(c, e) for c in citations]
         except Exception as e:  # a failed lookup never becomes "fabricated"
             return [self._failed(c, LookupFailedError(f"lookup failed: {e}")) for c in citations]
-        return [decide(c, hits, ctx) for c, hits in zip(citations, candidates, strict=True)]
+        results = [decide(c, hits, ctx) for c, hits in zip(citations, candidates, strict=True)]
+        if self.calibration:
+            for r in results:
+                conf = calibrated(r)
+                if conf is not None:
+                    r.confidence = conf
+        return results
 
     @staticmethod
     def _failed(c: Citation, err: Exception) -> CitationResult:
         return CitationResult(**c.model_dump(), status=Status.unverifiable, confidence=0.0, reasons=[str(err)])
+
+    def stream(self, chunks: Iterable[str]) -> Iterator[CitationResult]:
+        """Verify citations while text arrives (e.g. LLM tokens); yields each result once its citation is complete."""
+        return stream_results(self.check, chunks)
+
+    def astream(self, chunks: AsyncIterable[str]) -> AsyncIterator[CitationResult]:
+        """Async `stream`: for async chat apps; verification runs off the event loop."""
+        return astream_results(self.check, chunks)
 
     def verify(self, text: str) -> Report:
         """Extract every citation in `text` and verify each one."""
