@@ -195,7 +195,7 @@ def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldC
             FieldCheck(field=name, cited=a.ident.cited, found=a.ident.found, similarity=1.0 if a.ident.agrees else 0.0, agrees=a.ident.agrees is not False)
         )
         if a.ident.agrees is False:
-            problems.append(f"{'DOI' if c.doi else 'arXiv id'} {a.ident.cited} belongs to another work; this one's is {a.ident.found}")
+            problems.append(f"{'DOI' if c.doi else 'arXiv id'} {a.ident.cited} is not this work's ({a.ident.found})")
     return checks, problems
 
 
@@ -274,6 +274,9 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
         problems = [f"{p} ({year_problem})" if p.startswith("year is") else p for p in problems]
         if not any(p.startswith("year is") for p in problems):
             problems.append(year_problem)
+    owner = next((a for a in assessments if a is not best and a.via & {"doi", "arxiv"}), None)
+    if owner is not None and best.ident is not None and not best.ident.agrees:
+        problems.append(f"the cited identifier belongs to another work: {owner.record.reference()}")
     doi_problem = _doi_problem(c, best, ctx)
     if doi_problem:
         problems.append(doi_problem)
