@@ -16,7 +16,9 @@ from citeproof.connectors.errors import (
     InputError,
     LookupFailedError,
     ModelLoadError,
+    RateLimitedError,
 )
+from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
 from citeproof.connectors.models import (
     Author,
     Citation,
@@ -33,12 +35,15 @@ from citeproof.connectors.readers import FORMATS, detect_format, read_records
 
 __all__ = [
     "FORMATS",
+    "Arxiv",
     "Author",
     "BadRecordError",
     "BibEntry",
     "Citation",
     "CitationResult",
     "CiteproofError",
+    "Crossref",
+    "DataCite",
     "DumpFormatError",
     "FieldCheck",
     "IndexCorruptError",
@@ -48,6 +53,8 @@ __all__ = [
     "InputError",
     "LookupFailedError",
     "ModelLoadError",
+    "OpenAlex",
+    "RateLimitedError",
     "ReadStats",
     "Record",
     "Report",

@@ -19,6 +19,7 @@ from pathlib import Path
 import faiss
 
 from citeproof.connectors import ReadStats, Record, read_records
+from citeproof.connectors.env import citeproof_version
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import MANIFEST, Manifest, file_entry
 from citeproof.index.store import RecordStore
@@ -28,14 +29,6 @@ __all__ = ["RECORDS", "VECTORS", "build_index", "embedding_text"]
 VECTORS = "vectors.faiss"
 RECORDS = "records.sqlite"
 
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("citeproof")
-    except Exception:  # running from a source tree without install metadata
-        return "0+unknown"
 
 
 def embedding_text(title: str) -> str:
@@ -75,10 +68,7 @@ def build_index(
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    tmp = _staging_dir(out)
     emb = embedder or Embedder(model)
     stats = ReadStats()
     timings = {"parse": 0.0, "store": 0.0, "embed": 0.0, "add": 0.0}
@@ -112,7 +102,7 @@ def build_index(
         faiss.write_index(vectors, str(tmp / VECTORS))
         timings["store"] += time.perf_counter() - t
         manifest = Manifest(
-            citeproof_version=_version(),
+            citeproof_version=citeproof_version(),
             model=emb.name,
             dim=emb.dim,
             count=count,
@@ -133,6 +123,16 @@ def build_index(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _staging_dir(out: Path) -> Path:
+    """An empty temporary directory beside `out`: on the same file system, so the final rename is
+    atomic, and hidden, so nothing mistakes it for an index."""
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    return tmp
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:

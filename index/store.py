@@ -31,11 +31,12 @@ CREATE TABLE venues (key TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NUL
 CREATE TABLE doi_prefixes (prefix TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(title, authors, content='', tokenize='unicode61 remove_diacritics 2');
 """
+# IF NOT EXISTS: `finish` also closes a store that was appended to (index/update.py), whose indexes exist.
 _INDEXES = """
-CREATE INDEX records_doi ON records(doi) WHERE doi IS NOT NULL;
-CREATE INDEX records_arxiv ON records(arxiv) WHERE arxiv IS NOT NULL;
-CREATE INDEX records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
-CREATE INDEX records_title_key ON records(title_key);
+CREATE INDEX IF NOT EXISTS records_doi ON records(doi) WHERE doi IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_arxiv ON records(arxiv) WHERE arxiv IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_title_key ON records(title_key);
 """
 
 _FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)

@@ -11,18 +11,24 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from citeproof.connectors.errors import CiteproofError, LookupFailedError
 from citeproof.connectors.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.connectors.text import clean_text
-from citeproof.index.core import Index, Query
+from citeproof.index.core import Hit, Index, Query
 from citeproof.verifier.calibration import calibrated
 from citeproof.verifier.decide import Context, decide
+
+if TYPE_CHECKING:
+    from citeproof.verifier.online import OnlineResolver
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.stream import astream as astream_results
 from citeproof.verifier.stream import stream as stream_results
 
 __all__ = ["Verifier", "verify"]
+
+_UNSETTLED = (Status.fabricated, Status.unverifiable)
 
 IndexLike = Index | str | os.PathLike[str] | None
 
@@ -34,6 +40,8 @@ class Verifier:
     `today` fixes the date used to judge future years (tests, reproducible runs). `strict` turns
     tolerated imprecision (dropped subtitle, preprint cited for a published work) into `mismatch`.
     `calibration=False` keeps the heuristic confidence instead of the calibrated one (for refitting).
+    `online=True` (or an `OnlineResolver`) looks up live what the index cannot settle; `mailto`
+    identifies you to Crossref/OpenAlex.
     """
 
     def __init__(
@@ -45,6 +53,8 @@ class Verifier:
         today: date | None = None,
         strict: bool = False,
         calibration: bool = True,
+        online: bool | OnlineResolver = False,
+        mailto: str | None = None,
     ):
         if isinstance(index, Index):
             self.index = index
@@ -58,6 +68,14 @@ class Verifier:
         self.today = today
         self.strict = strict
         self.calibration = calibration
+        # online: citations the local index cannot settle are looked up live (Crossref, DataCite,
+        # OpenAlex, arXiv); a failed lookup makes them unverifiable, never fabricated.
+        if online is True:
+            from citeproof.verifier.online import OnlineResolver
+
+            self.online: OnlineResolver | None = OnlineResolver(mailto=mailto)
+        else:
+            self.online = online or None
 
     def _context(self) -> Context:
         return Context(
@@ -89,12 +107,37 @@ class Verifier:
         except Exception as e:  # a failed lookup never becomes "fabricated"
             return [self._failed(c, LookupFailedError(f"lookup failed: {e}")) for c in citations]
         results = [decide(c, hits, ctx) for c, hits in zip(citations, candidates, strict=True)]
+        if self.online is not None:
+            results = [
+                self._settle_online(c, hits, r, ctx) if r.status in _UNSETTLED else r
+                for c, hits, r in zip(citations, candidates, results, strict=True)
+            ]
         if self.calibration:
             for r in results:
                 conf = calibrated(r)
                 if conf is not None:
                     r.confidence = conf
         return results
+
+    def _settle_online(self, c: Citation, hits: list[Hit], local: CitationResult, ctx: Context) -> CitationResult:
+        """Ask the live sources about a citation the index could not settle, and decide again."""
+        from citeproof.verifier.online import as_hits
+
+        assert self.online is not None
+        try:
+            found = self.online.candidates(c)
+        except LookupFailedError as e:
+            return local.model_copy(
+                update={
+                    "status": Status.unverifiable,
+                    "confidence": 0.0,
+                    "reasons": [*local.reasons, f"not settled by the local index, and {e}"],
+                }
+            )
+        r = decide(c, [*hits, *as_hits(found)], ctx)
+        if r.status is Status.fabricated:
+            r.reasons.append(f"online sources checked too ({', '.join(s.name for s in self.online.sources)}): no match")
+        return r
 
     @staticmethod
     def _failed(c: Citation, err: Exception) -> CitationResult:

@@ -8,13 +8,11 @@ files, the model and the citeproof version, so an upgrade rebuilds it.
 from __future__ import annotations
 
 import hashlib
-import os
 from importlib import resources
 from pathlib import Path
 
-from platformdirs import user_cache_dir
-
-from citeproof.index.build import _version, build_index
+from citeproof.connectors.env import cache_dir, citeproof_version
+from citeproof.index.build import build_index
 from citeproof.index.embed import DEFAULT_MODEL
 
 __all__ = ["DEMO_FILES", "demo_index_path"]
@@ -27,17 +25,13 @@ DEMO_FILES: tuple[tuple[str, str], ...] = (
 )
 
 
-def _cache_root() -> Path:
-    return Path(os.environ.get("CITEPROOF_CACHE_DIR") or user_cache_dir("citeproof"))
-
-
 def demo_index_path() -> Path:
     """Path of the demo index, building it first if this data/model/version has none yet."""
     data = resources.files("citeproof.data")
-    h = hashlib.sha256(f"{_version()}|{DEFAULT_MODEL}".encode())
+    h = hashlib.sha256(f"{citeproof_version()}|{DEFAULT_MODEL}".encode())
     for name, _fmt in DEMO_FILES:
         h.update(data.joinpath(name).read_bytes())
-    out = _cache_root() / f"demo-{h.hexdigest()[:12]}"
+    out = cache_dir() / f"demo-{h.hexdigest()[:12]}"
     if (out / "manifest.json").is_file():
         return out
     with resources.as_file(data) as data_dir:

@@ -1,0 +1,101 @@
+"""DataCite client: a DOI's metadata, and the parser of DataCite JSON:API resources.
+
+Crossref answers 404 for DOIs registered with DataCite: datasets, software, theses, and every arXiv
+paper's own DOI (10.48550/arXiv.*). Asking DataCite next keeps those real works from looking invented.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from citeproof.connectors._io import BadRecordError, arxiv_id_from, first_text, make_record, split_name
+from citeproof.connectors.errors import InputError, LookupFailedError
+from citeproof.connectors.live._http import LiveClient
+from citeproof.connectors.models import Author, Record
+from citeproof.connectors.text import clean_text, norm_doi
+
+__all__ = ["DATACITE_API", "DataCite", "record_from_datacite"]
+
+DATACITE_API = "https://api.datacite.org"
+
+
+def _creator(c: Any) -> Author | None:
+    if not isinstance(c, dict):
+        return None
+    family = clean_text(c["familyName"]) if isinstance(c.get("familyName"), str) else ""
+    given = clean_text(c["givenName"]) if isinstance(c.get("givenName"), str) else ""
+    if family:
+        return Author(family=family, given=given)
+    name = c.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    if c.get("nameType") == "Organizational":
+        return Author(family=clean_text(name))  # never split an organisation's name
+    return split_name(name)  # "Ollomo, Benjamin" or "Benjamin Ollomo"
+
+
+def _publisher(attrs: dict[str, Any]) -> str | None:
+    p = attrs.get("publisher")
+    # a string in the default response, an object with `name` when asked for `publisher=true`
+    return first_text(p.get("name")) if isinstance(p, dict) else first_text(p)
+
+
+def record_from_datacite(resource: dict[str, Any]) -> Record:
+    """A DataCite `/dois/{doi}` document (or its `data` member) -> Record with id `doi:<doi>`.
+
+    The venue is the container's title (a journal or series) or else the publisher, which for a
+    preprint or dataset is where it was published: "arXiv", "Zenodo", "Dryad".
+    """
+    if not isinstance(resource, dict):
+        raise TypeError(f"expected a JSON object, got {type(resource).__name__}")
+    data = resource.get("data", resource)
+    attrs = data.get("attributes") if isinstance(data, dict) else None
+    if not isinstance(attrs, dict):
+        raise BadRecordError("DataCite resource without attributes")
+    doi = norm_doi(first_text(attrs.get("doi")) or first_text(data.get("id")))
+    if not doi:
+        raise BadRecordError("no DOI")
+    titles = attrs.get("titles") if isinstance(attrs.get("titles"), list) else []
+    # the main title has no titleType; subtitles and translations carry one
+    main = [t.get("title") for t in titles if isinstance(t, dict) and not t.get("titleType")]
+    every = [t.get("title") for t in titles if isinstance(t, dict)]
+    creators = attrs.get("creators") if isinstance(attrs.get("creators"), list) else []
+    container = attrs.get("container") if isinstance(attrs.get("container"), dict) else {}
+    types = attrs.get("types") if isinstance(attrs.get("types"), dict) else {}
+    year = attrs.get("publicationYear")
+    url = first_text(attrs.get("url"))
+    return make_record(
+        id=f"doi:{doi}",
+        title=first_text(main) or first_text(every),
+        authors=[_creator(c) for c in creators],
+        year=int(year) if isinstance(year, (int, str)) and str(year).strip().isdigit() else None,
+        venue=first_text(container.get("title")) or _publisher(attrs),
+        doi=doi,
+        arxiv_id=arxiv_id_from(doi, url),
+        url=f"https://doi.org/{doi}",
+        type=first_text(types.get("citeproc")) or first_text(types.get("resourceTypeGeneral")),
+        source="datacite",
+    )
+
+
+class DataCite(LiveClient):
+    """The DataCite REST API (https://api.datacite.org)."""
+
+    name = "datacite"
+    accept = ("application/vnd.api+json", "application/json")
+    interval_s = 0.1
+    lookups = frozenset({"doi"})
+
+    def get(self, doi: str, *, budget_s: float | None = None) -> Record | None:
+        """The resource with this DOI, or None if DataCite does not know it (404)."""
+        d = norm_doi(doi)
+        if not d:
+            raise InputError(f"not a DOI: {doi!r}")
+        reply = self.http.get(f"{DATACITE_API}/dois/{quote(d, safe='/')}", budget_s=budget_s)
+        if not reply.found:
+            return None
+        try:
+            return record_from_datacite(reply.data)
+        except (BadRecordError, TypeError) as e:
+            raise LookupFailedError(f"datacite: {d} exists but its record is unusable: {e}") from e
