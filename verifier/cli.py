@@ -75,8 +75,18 @@ def main() -> None:
     help="For CI gates: a dropped subtitle or a preprint cited for a published work is a mismatch, and "
     "unverifiable citations fail the run too.",
 )
+@click.option("--online", is_flag=True, help="Look up citations the index cannot settle on Crossref, DataCite, OpenAlex, arXiv.")
+@click.option("--mailto", envvar="CITEPROOF_MAILTO", help="Your e-mail for Crossref's polite pool (default $CITEPROOF_MAILTO).")
 def verify_cmd(
-    source: str, index_dir: str | None, fmt: str, model: str | None, max_bytes: int, exit_zero: bool, strict: bool
+    source: str,
+    index_dir: str | None,
+    fmt: str,
+    model: str | None,
+    max_bytes: int,
+    exit_zero: bool,
+    strict: bool,
+    online: bool,
+    mailto: str | None,
 ) -> None:
     """Verify every citation in SOURCE (a file, or - for stdin): text, markdown or BibTeX."""
     from citeproof.verifier.core import Verifier
@@ -84,7 +94,7 @@ def verify_cmd(
 
     try:
         text = read_input(source, max_bytes)
-        verifier = Verifier(index_dir, model=model, strict=strict)
+        verifier = Verifier(index_dir, model=model, strict=strict, online=online, mailto=mailto)
         report = verifier.verify(text)
     except CiteproofError as e:
         _fail(str(e))
@@ -168,3 +178,10 @@ def info_cmd(index_dir: str, verify_checksums: bool) -> None:
         _fail(str(e))
         return
     click.echo(json.dumps(manifest.model_dump(), indent=2))
+
+
+# `serve`/`mcp` and `index add`/`index update` live in their own modules (optional extras, network).
+from citeproof.verifier import cli_live, cli_serve  # noqa: E402
+
+cli_serve.register(main)
+cli_live.register(index_group)

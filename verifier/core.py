@@ -151,22 +151,31 @@ class Verifier:
         """Async `stream`: for async chat apps; verification runs off the event loop."""
         return astream_results(self.check, chunks)
 
-    def verify(self, text: str) -> Report:
-        """Extract every citation in `text` and verify each one."""
+    def verify(self, text: str, citations: Sequence[Citation] | None = None) -> Report:
+        """Extract every citation in `text` and verify each one.
+
+        `citations` skips extraction when the caller already extracted them (e.g. to enforce a limit)."""
         t0 = time.perf_counter()
-        citations = extract_citations(text)
+        if citations is None:
+            citations = extract_citations(text)
         t1 = time.perf_counter()
         results = self.check(citations)
         t2 = time.perf_counter()
+        return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
+
+    def report(self, text: str, results: Sequence[CitationResult], timings: dict[str, float] | None = None) -> Report:
+        """A `Report` on `text` from results obtained any way (`check`, `stream`), in text order."""
         summary = Summary(total=len(results))
         for r in results:
             setattr(summary, r.status.value, getattr(summary, r.status.value) + 1)
+        t = {k: round(v, 6) for k, v in (timings or {}).items()}
+        t.setdefault("total_s", round(sum(t.values()), 6))
         return Report(
             text=text,
-            citations=results,
+            citations=sorted(results, key=lambda r: r.start),
             summary=summary,
             index=self.index.info(),
-            timings={"extract_s": round(t1 - t0, 6), "verify_s": round(t2 - t1, 6), "total_s": round(t2 - t0, 6)},
+            timings=t,
         )
 
 
