@@ -22,11 +22,12 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
 from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import Citation
-from citeproof.connectors.text import clean_text, norm_doi
+from citeproof.connectors.models import Author, Citation
+from citeproof.connectors.text import clean_text, fold, norm_doi
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.verifier.refparse import (
     Identifier,
@@ -36,7 +37,7 @@ from citeproof.verifier.refparse import (
     parse_reference,
 )
 
-__all__ = ["extract_citations"]
+__all__ = ["extract_citations", "link_mentions"]
 
 MAX_REFERENCE_CHARS = 1500  # a longer unit is prose (or an attack), never one reference
 
@@ -51,28 +52,77 @@ _BIB_TYPES = frozenset(
 _ENTRY_LINE_RE = re.compile(r"^[ \t]{0,8}@([A-Za-z]{2,30})[ \t]{0,3}[{(][ \t]{0,3}[^\s,{}()]{1,200},", re.MULTILINE)
 _FIELD_LINE_RE = re.compile(r"[ \t]{0,16}[A-Za-z][\w-]{0,40}[ \t]{0,5}=")
 _FENCE_RE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
-# Indentation, blockquote marks, then an optional list marker: - * • + 1. 1) (1) [1] a)
-_MARKER_RE = re.compile(r"[ \t]{0,16}(?:>[ \t]{0,2}){0,3}(?P<marker>(?:[-*•+▪◦‣]|\(?\d{1,3}[.)]|\[\d{1,3}\]|[a-z]\))[ \t]+)?")
+# Indentation, blockquote marks, then an optional list marker: - * • + 1. 1) (1) [1] a), the label of
+# a markdown footnote definition ([^1]:) or a LaTeX \bibitem{key}
+_MARKER_RE = re.compile(
+    r"[ \t]{0,16}(?:>[ \t]{0,2}){0,3}(?P<marker>(?:[-*•+▪◦‣]|\(?\d{1,3}[.)]|\[\d{1,3}\]|[a-z]\)|\[\^[\w-]{1,20}\]:)[ \t]+"
+    r"|\\bibitem(?:\[[^\]\n]{0,40}\])?\{[^{}\n]{0,100}\}[ \t]*)?"
+)
 _HEADING_RE = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|[-=*_ \t]{3,}$)")
 _TABLE_RE = re.compile(r"[ \t]{0,3}\|")
 _TABLE_SEP_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,5}:?-{2,}")
 _CONTINUES_RE = re.compile(r"(?:[^\W\d_]|[,;&(–-])$")
 
-_PAREN_GROUP_RE = re.compile(r"\(([^()\n]{4,400})\)")
+def _upper_class() -> str:
+    """A character class of every upper-case letter (Python's `re` has no \\p{Lu})."""
+    ups = [c for c in range(0x250) if chr(c).isupper()] + [c for c in range(0x370, 0x530) if chr(c).isupper()]
+    ranges: list[tuple[int, int]] = []
+    for c in ups:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "[" + "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges) + "]"
+
+
+_UP = _upper_class()
+
+_PAREN_GROUP_RE = re.compile(r"\(([^()\n]{4,400})\)|\[([^\[\]\n]{4,400})\]")  # '(Smith, 2020)', '[Smith, 2020]'
 _AUTHOR_YEAR_RE = re.compile(
-    r"(?:(?:e\.g\.|see|cf\.)[, ]{1,3})?([^\d();]{2,150}?),?\s{1,3}((?:1[89]|20)\d\d)[a-z]?(?:,\s{0,2}pp?\.\s{0,2}\d{1,5}(?:[-–]\d{1,5})?)?\s{0,3}$"
+    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.)[, ]{1,3})?([^\d();]{2,150}?),?\s{1,3}((?:1[89]|20)\d\d)[a-z]?(?:,\s{0,2}pp?\.\s{0,2}\d{1,5}(?:[-–]\d{1,5})?)?\s{0,3}$"
 )
+# A family name in running text: 'Vaswani', 'van der Maaten', "d'Amore", 'Álvarez'.
+_FAMILY = rf"(?:(?:van|von|de|der|den|di|da|le|la|du)\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
-    r"(?<![\w])((?:(?:van|von|de|der|den|di|da|le|la|du)\s){0,3}[A-Z][\w'’\-]{1,40}"
-    r"(?:\s(?:and|&)\s(?:(?:van|von|de|der|den|di|da|le|la|du)\s){0,3}[A-Z][\w'’\-]{1,40}|\set\.?\sal\.?))"
-    r"\s\(((?:1[89]|20)\d\d)[a-z]?\)"
+    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\sand\s(?:colleagues|co-?workers|co-?authors)))"
+    r"(?:['’]s)?\s\(((?:1[89]|20)\d\d)[a-z]?\)"  # "Smith et al.'s (2020)"
 )
+# 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
+# it is one only next to a title ('Liu (2023), in *Title*') or linked to an entry of the answer's
+# reference list with that first author and year.
+_ONE_NAME_NARRATIVE_RE = re.compile(rf"(?<![\w'’])({_FAMILY})(?:['’]s)?\s\(((?:1[89]|20)\d\d)[a-z]?\)")
 _EVIDENCE_RE = re.compile(r"\d|[\"“„«]")
 _PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b(?:1[89]|20)\d\d[a-z]?\)")
 _QUOTED_YEAR_RE = re.compile(
     r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b((?:1[89]|20)\d\d)[a-z]?\)'
 )
 _PROSE_TITLE_RE = re.compile(r'"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)')
+
+
+# "Vaswani", "O'Neil", "d'Amore", "J.", "J.-B.", "J" (an initial written without its dot)
+_NAME_TOKEN = rf"(?:(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}|{_UP}\.(?:-?{_UP}\.){{0,3}}|{_UP}(?![\w'’]))"
+_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|le|la|ten|ter|bin|al|el)"
+_NAME = rf"(?:{_PARTICLE}\s)*{_NAME_TOKEN}(?:\s(?:{_PARTICLE}\s)*{_NAME_TOKEN}){{0,4}}"
+# An author list in running text: 'Dmitry Chistikov, Matthias Englert, and Ranko Lazic', 'Bai et al.',
+# 'Smith and colleagues'. Names are separated by ', ' or ' and '; words inside a name by one space, so a
+# match is unambiguous and the regex never backtracks far.
+_PROSE_NAMES = (
+    rf"{_NAME}(?:(?:,\s{{1,2}}(?:and\s|&\s)?|\s(?:and|&)\s){_NAME}){{0,40}}"
+    r"(?:,?\s(?:et\s?al\.?|and\s(?:colleagues|co-?workers|co-?authors|others)))?"
+)
+# After a quoted or italic title: 'by A and B (Venue, 2021)' ...
+# (or '(ICLR 2021) by A and B')
+_BY_NAMES_RE = re.compile(
+    rf"(?:\s{{0,3}}\((?P<paren0>[^()\n]{{1,80}})\))?,?\s{{1,3}}by\s{{1,3}}(?P<names>{_PROSE_NAMES})"
+    r"(?:\s{1,3}\((?P<paren>[^()\n]{1,80})\))?"
+)
+# Before it: 'Chowdhery et al.'s *PaLM* (2022)', 'Smith and Lee's "Title"'.
+_POSSESSIVE_RE = re.compile(r"['’]s\s{1,3}$")
+_POSSESSIVE_NAMES_RE = re.compile(rf"{_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.|\sand\scolleagues)?")
+# ... or '(2020), Smith and colleagues' ('In *Title* (2020), Smith and colleagues show ...').
+_PAREN_NAMES_RE = re.compile(
+    rf"\s{{0,3}}\((?P<paren>[^()\n]{{0,60}}?\b(?:1[89]|20)\d\d[a-z]?)\),?\s{{1,3}}(?P<names>{_PROSE_NAMES})"
+)
 
 
 @dataclass(slots=True)
@@ -82,6 +132,7 @@ class _Unit:
     start: int
     end: int
     item: bool
+    indent: int = 0  # columns of indentation of the unit's first line (before any list marker)
 
 
 def extract_citations(text: str) -> list[Citation]:
@@ -97,7 +148,7 @@ def extract_citations(text: str) -> list[Citation]:
     for a, b in _free_regions(text, skip):
         cites.extend(_region_citations(text, a, b))
     cites.sort(key=lambda c: c.start)
-    return cites
+    return link_mentions(text, cites)
 
 
 # --- BibTeX and code ---------------------------------------------------------------------------
@@ -253,15 +304,25 @@ def _region_citations(text: str, a: int, b: int) -> list[Citation]:
             continue
         start = m.end()
         end = _rstrip(text, start, lb)
-        if unit is not None and not is_item and _CONTINUES_RE.search(text, max(unit.start, unit.end - 1), unit.end):
-            unit.end = end  # a wrapped line continues the unit above
+        indent = _indent(text, la, lb)
+        if unit is not None and not is_item and (
+            _CONTINUES_RE.search(text, max(unit.start, unit.end - 1), unit.end) or indent > unit.indent
+        ):
+            unit.end = end  # a wrapped line, or an indented one under it, continues the unit above
             continue
         flush()
-        unit = _Unit(start, end, is_item)
+        unit = _Unit(start, end, is_item, indent)
     flush()
     if table:
         out.extend(_table_citations(text, table))
     return out
+
+
+def _indent(text: str, a: int, b: int) -> int:
+    i = a
+    while i < b and text[i] in " \t":
+        i += 1
+    return i - a
 
 
 def _rstrip(text: str, a: int, b: int) -> int:
@@ -273,7 +334,10 @@ def _rstrip(text: str, a: int, b: int) -> int:
 def _unit_citations(text: str, u: _Unit) -> list[Citation]:
     if not _EVIDENCE_RE.search(text, u.start, u.end):
         return []  # no year, identifier or quoted title: nothing to cite, and the common case in prose
-    prose = _prose_citations(text, u.start, u.end)
+    titled = _titled_prose(text, u.start, u.end)
+    prose = _prose_citations(text, u.start, u.end, titled)
+    if titled and not u.item:
+        return prose  # '... see "Title" by A and B (Venue, 2021), which ...': sentences that cite
     if u.end - u.start <= MAX_REFERENCE_CHARS and (u.item or sum(bool(c.authors or c.title) for c in prose) < 2):
         # A line of prose that cites twice is prose, even if it parses like one reference.
         s = text[u.start : u.end]
@@ -312,11 +376,60 @@ def _citation(text: str, start: int, end: int, ref: ParsedReference | None = Non
 # --- prose ---------------------------------------------------------------------------------------
 
 
-def _prose_citations(text: str, a: int, b: int) -> list[Citation]:
+def _titled_prose(text: str, a: int, b: int) -> list[Citation]:
+    """A quoted or italic title with its authors named in the sentence: '"Title" by A and B (Venue,
+    2021)', 'In *Title* (2020), Smith and colleagues show ...'. The names must look like names."""
+    out = []
+    for m in _PROSE_TITLE_RE.finditer(text, a, b):
+        title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
+        by = _BY_NAMES_RE.match(text, m.end(), b) or _PAREN_NAMES_RE.match(text, m.end(), b)
+        if by and _names_ok(by.group("names")):
+            paren = by.group("paren") or (by.groupdict().get("paren0") or "")
+            start, end, names = m.start(), by.end(), by.group("names")
+        else:
+            # 'Chowdhery et al.'s *PaLM: ...* (2022)': a possessive right before the title. The names are
+            # looked for in the 100 characters before it, so the cost stays bounded.
+            pos = _POSSESSIVE_RE.search(text, max(a, m.start() - 6), m.start())
+            who = _possessor(text, max(a, pos.start() - 100), pos.start()) if pos else None
+            if who is None:
+                continue
+            year_m = _PAREN_YEAR_AFTER_RE.match(text, m.end(), b)
+            paren = year_m.group(1) if year_m else ""
+            start, end, names = who, (year_m.end() if year_m else m.end()), text[who : pos.start()]
+        year = find_year(paren)
+        venue = clean_text(_YEAR_TOKEN_RE.sub("", paren)).strip(" ,;") or None
+        out.append(_citation(text, start, end, title=title, **_names_fields(names), year=year, venue=venue))
+    return out
+
+
+def _possessor(text: str, a: int, b: int) -> int | None:
+    """Where the names before a possessive "'s" start ('Smith', 'Smith and Lee', 'Smith et al.'), or
+    None: the last one or three words before `b`, checked by shape."""
+    words = text[a:b].split(" ")
+    n = 3 if len(words) >= 3 and (words[-2] in ("and", "&", "et") or words[-2:] == ["and", "colleagues"]) else 1
+    names = " ".join(words[-n:])
+    start = b - len(names)
+    if start > a and (text[start - 1].isalnum() or text[start - 1] in "'’"):
+        return None
+    return start if _POSSESSIVE_NAMES_RE.fullmatch(names) and _names_ok(names) else None
+
+
+_PAREN_YEAR_AFTER_RE = re.compile(r"\s{0,3}\(([^()\n]{0,60}?\b(?:1[89]|20)\d\d[a-z]?)\)")
+
+
+_YEAR_TOKEN_RE = re.compile(r"\b(?:1[89]|20)\d\d[a-z]?\b")
+
+
+def _prose_citations(text: str, a: int, b: int, titled: list[Citation] | None = None) -> list[Citation]:
     """Author–year citations, titles quoted next to them, and standalone identifiers in prose."""
     cites = _disjoint(
-        _with_adjacent_title(text, _citation(text, s, e, **_names_fields(names), year=year), a, b)
-        for s, e, names, year in _author_year_spans(text, a, b)
+        [
+            *(titled or []),
+            *(
+                _with_adjacent_title(text, _citation(text, s, e, **_names_fields(names), year=year), a, b)
+                for s, e, names, year in _author_year_spans(text, a, b)
+            ),
+        ]
     )
     starts = [c.start for c in cites]
     quoted = []
@@ -324,10 +437,24 @@ def _prose_citations(text: str, a: int, b: int) -> list[Citation]:
         i = bisect.bisect_right(starts, m.start())
         if not ((i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end())):
             title = clean_text(m.group(1) or m.group(2)).rstrip(" ,.")
+            if not (title[:1].isupper() or title[:1].isdigit()):
+                continue  # 'the term "foundation model" (coined in 2021)': a phrase, not a title
             venue = clean_text(m.group(3)).strip(" ,") or None
             quoted.append(_citation(text, m.start(), m.end(), title=title, venue=venue, year=int(m.group(4))))
     cites = _disjoint([*cites, *quoted])
     starts = [c.start for c in cites]
+    # 'Aitchison (2032), in *A statistical theory ...*': one name and a year, made a citation by its title.
+    named = []
+    for m in _ONE_NAME_NARRATIVE_RE.finditer(text, a, b):
+        i = bisect.bisect_right(starts, m.start())
+        if (i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end()) or not _names_ok(m.group(1)):
+            continue
+        c = _with_adjacent_title(text, _citation(text, m.start(), m.end(), **_names_fields(m.group(1)), year=int(m.group(2))), a, b)
+        if c.title:
+            named.append(c)
+    if named:
+        cites = _disjoint([*cites, *named])
+        starts = [c.start for c in cites]
     idents = []
     for ident in find_identifiers(text[a:b]):
         if ident.doi is None and ident.arxiv_id is None:
@@ -352,8 +479,15 @@ def _disjoint(cites: Iterable[Citation]) -> list[Citation]:
 
 
 def _names_fields(names: str) -> dict[str, object]:
+    authors, et_al = _parsed_names(names)
+    return {"authors": list(authors), "et_al": et_al}
+
+
+@lru_cache(maxsize=4096)
+def _parsed_names(names: str) -> tuple[tuple[Author, ...], bool]:
+    # Cached: an answer names the same authors again and again ('Smith et al. (2020)').
     authors, et_al = parse_authors(names)
-    return {"authors": authors, "et_al": et_al}
+    return tuple(authors), et_al
 
 
 def _identifier_citation(text: str, offset: int, ident: Identifier) -> Citation:
@@ -366,19 +500,21 @@ def _author_year_spans(text: str, a: int, b: int) -> Iterator[tuple[int, int, st
     """(start, end, authors, year) of each '(Hinton, 2006; Vaswani et al., 2017)' part and each
     narrative 'Vaswani et al. (2017)'. Names must look like names: '(ICLR, 2021)' is not a citation."""
     for m in _PAREN_GROUP_RE.finditer(text, a, b):
-        pos = m.start(1)
-        for part in m.group(1).split(";"):
+        g = 1 if m.group(1) is not None else 2
+        pos = m.start(g)
+        for part in m.group(g).split(";"):
             pm = _AUTHOR_YEAR_RE.fullmatch(part.strip())
             lead = len(part) - len(part.lstrip())
             if pm and _names_ok(pm.group(1)):
                 s = pos + lead
-                yield s, s + len(part.strip()), pm.group(1), int(pm.group(2))
+                yield s + pm.start(1), s + len(part.strip()), pm.group(1), int(pm.group(2))  # not 'e.g.,
             pos += len(part) + 1
     for m in _NARRATIVE_RE.finditer(text, a, b):
         if _names_ok(m.group(1)):
             yield m.start(), m.end(), m.group(1), int(m.group(2))
 
 
+@lru_cache(maxsize=4096)
 def _names_ok(s: str) -> bool:
     """Names in an inline citation: name-shaped, and not an acronym such as a venue ('ICLR', 'NeurIPS';
     'LeCun' and 'McDonald' have one inner capital and pass)."""
@@ -386,27 +522,63 @@ def _names_ok(s: str) -> bool:
     return bool(words) and looks_like_names(s) and not any(sum(ch.isupper() for ch in w[1:]) >= 2 for w in words)
 
 
+_IN_GAP_RE = re.compile(r",?\s{1,3}in\s{1,3}")
+
+
 def _with_adjacent_title(text: str, cite: Citation, a: int, b: int) -> Citation:
     """'Vaswani et al. (2017), "Attention Is All You Need"' or '"Attention ..." (Vaswani et al., 2017)':
-    a quoted or italic title right next to an author–year citation belongs to it."""
-    for m in _PROSE_TITLE_RE.finditer(text, max(a, cite.start - 320), min(b, cite.end + 320)):
-        gap = text[cite.end : m.start()] if m.start() >= cite.end else text[m.end() : cite.start]
-        if len(gap) <= 6 and not any(ch.isalnum() for ch in gap.replace("(", "").replace(")", "")):
-            start, end = min(cite.start, m.start()), max(cite.end, m.end())
-            if m.end() <= cite.start and text[cite.start - 1 : cite.start] == "(" and text[cite.end : cite.end + 1] == ")":
-                end += 1  # '"Title" (Vaswani et al., 2017)': the closing parenthesis too
-            title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
-            return _citation(
-                text, start, end, title=title, authors=cite.authors, et_al=cite.et_al, year=cite.year
-            )
-    return cite
+    a quoted or italic title right next to an author–year citation belongs to it. Only the few
+    characters around the citation are looked at, so a text dense with citations stays linear."""
+    m = _title_before(text, cite.start, a) or _title_after(text, cite.end, b)
+    if m is None:
+        return cite
+    start, end = min(cite.start, m.start()), max(cite.end, m.end())
+    if m.end() <= cite.start and text[cite.start - 1 : cite.start] == "(" and text[cite.end : cite.end + 1] == ")":
+        end += 1  # '"Title" (Vaswani et al., 2017)': the closing parenthesis too
+    title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
+    return _citation(text, start, end, title=title, authors=cite.authors, et_al=cite.et_al, year=cite.year)
+
+
+def _gap_ok(gap: str) -> bool:
+    return len(gap) <= 6 and not any(ch.isalnum() for ch in gap.replace("(", "").replace(")", ""))
+
+
+def _title_before(text: str, pos: int, a: int) -> re.Match[str] | None:
+    """A quoted or italic title that ends at most 6 characters before `pos`."""
+    for k in range(pos - 1, max(a, pos - 7) - 1, -1):
+        ch = text[k]
+        if ch in "\"”*":
+            o = text.rfind("“" if ch == "”" else ch, max(a, k - 301), k)
+            m = _PROSE_TITLE_RE.fullmatch(text, o, k + 1) if o >= 0 else None
+            return m if m and _gap_ok(text[k + 1 : pos]) else None
+        if ch.isalnum():
+            return None
+    return None
+
+
+def _title_after(text: str, pos: int, b: int) -> re.Match[str] | None:
+    """A quoted or italic title that starts at most 6 characters after `pos`, or after ', in '
+    ('Smith et al. (2020), in *Title*, show ...')."""
+    gap = _IN_GAP_RE.match(text, pos, b)
+    ks = [gap.end()] if gap else []
+    for k in range(pos, min(b, pos + 7)):
+        if text[k] in "\"“*":
+            ks.append(k)
+            break
+        if text[k].isalnum():
+            break
+    for k in ks:
+        m = _PROSE_TITLE_RE.match(text, k, b)
+        if m and (k == (gap.end() if gap else -1) or _gap_ok(text[pos:k])):
+            return m
+    return None
 
 
 # --- tables --------------------------------------------------------------------------------------
 
 _COLUMNS = {
     "title": ("title", "paper", "publication", "work", "article", "reference"),
-    "authors": ("author", "authors", "by"),
+    "authors": ("author", "authors", "by", "first author", "lead author"),
     "year": ("year", "date", "published"),
     "venue": ("venue", "conference", "journal", "source", "published in", "booktitle"),
 }
@@ -456,20 +628,223 @@ def _table_citations(text: str, rows: list[tuple[int, int]]) -> list[Citation]:
             i = role.get(name)
             return text[cells[i][0] : cells[i][1]] if i is not None and i < len(cells) else ""
 
-        title = parse_reference(cell("title")).title or clean_text(cell("title")).strip("*\"“” ")
+        ref = parse_reference(cell("title"))  # the cell may hold a whole reference ('| Reference | Why |')
+        title = ref.title or clean_text(cell("title")).strip("*\"“” ")
         if not title:
             continue
-        authors, et_al = parse_authors(cell("authors"))
+        authors, et_al = parse_authors(cell("authors")) if "authors" in role else (ref.authors, ref.et_al)
         ids = find_identifiers(text[a:b])
         start, end = cells[0][0], cells[-1][1]
         out.append(
             _citation(
                 text, start, end, title=title, authors=authors, et_al=et_al,
-                year=find_year(cell("year")) or find_year(cell("venue")),
-                venue=clean_text(cell("venue")).strip("*_ ") or None,
+                year=find_year(cell("year")) or find_year(cell("venue")) or ref.year,
+                venue=clean_text(cell("venue")).strip("*_ ") or ref.venue or None,
                 doi=next((i.doi for i in ids if i.doi), None),
                 arxiv_id=next((i.arxiv_id for i in ids if i.arxiv_id), None),
                 url=next((i.url for i in ids if i.url), None),
             )
         )
     return out
+
+
+# --- in-text mentions ------------------------------------------------------------------------------
+
+# '[3]', '[2, 5-7]', '[^1]' (a markdown footnote), '<sup>1,2</sup>': numbers or ranges of numbers.
+_NUMS = r"\d{1,3}(?:\s{0,2}[,;–-]\s{0,2}\d{1,3}){0,40}"
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUP_DIGITS = str.maketrans(_SUPERSCRIPTS + "⁻", "0123456789-")
+_CITE_KEY = r"[\w:.#$%&+?<>~/-]{1,100}"
+_NUM_MENTION_RE = re.compile(
+    rf"\[(?P<br>{_NUMS})\](?!\()|\[\^(?P<fn>[\w-]{{1,20}})\](?!:)|<sup>\s{{0,2}}(?P<sup>{_NUMS})\s{{0,2}}</sup>"
+    # 'depth helps²' / 'depth helps.²,³': after a word of two letters or punctuation, never after a digit ('10²')
+    rf"|(?:(?<=[^\W\d_]{{2}})|(?<=[.,;:)\]]))(?P<usup>[{_SUPERSCRIPTS}]{{1,3}}(?:[,⁻–-][{_SUPERSCRIPTS}]{{1,3}}){{0,20}})"
+    # LaTeX '\cite{a,b}' and pandoc '[@a; @b]', pointing to \bibitem{a} or a BibTeX entry's key
+    rf"|\\(?:cite[pt]?|parencite|textcite|autocite|footcite)\*?(?:\[[^\]\n]{{0,40}}\]){{0,2}}\{{(?P<cite>[^{{}}\n]{{1,400}})\}}"
+    rf"|\[(?P<pandoc>@{_CITE_KEY}(?:\s{{0,2}};\s{{0,2}}@{_CITE_KEY}){{0,30}})\]"
+)
+_NUM_ITEM_RE = re.compile(r"(\d{1,3})(?:\s{0,2}[–-]\s{0,2}(\d{1,3}))?")
+_KEY_ITEM_RE = re.compile(r"[^,;@\s]+")
+_RANGE_BETWEEN_RE = re.compile(r"\s{0,2}[–-]\s{0,2}")
+# The label in front of a numbered entry: '[3] ', '3. ', '(3) ', '3) ', '[^3]: ', '\bibitem{key} '.
+_ENTRY_LABEL_RE = re.compile(
+    r"[ \t]{0,16}(?:>[ \t]{0,2}){0,3}(?:\[(\d{1,3})\][ \t]+|\(?(\d{1,3})[.)][ \t]+|\[\^([\w-]{1,20})\]:[ \t]+"
+    r"|\\bibitem(?:\[[^\]\n]{0,40}\])?\{([^{}\n]{1,100})\}[ \t]*)$"
+)
+_MAX_RANGE = 30  # '[1-30]' at most: a wider range is a typo or an attack
+_PARTICLES = frozenset("van von der den de del della di da du dos le la ten ter bin al el".split())
+
+
+def link_mentions(text: str, citations: list[Citation]) -> list[Citation]:
+    """Attach in-text mentions to the reference-list entry they point to.
+
+    An author–year mention ('Smith et al. (2020)', 'Smith & Lee, 2019') whose first author and year
+    (and second author, when it names two) match an entry of the answer's own reference list, and a
+    numeric marker ('[3]', '[2, 5-7]', '[^1]', '<sup>1</sup>') whose number labels an entry, are not
+    citations of their own: their spans go to that entry's `mentions` and they leave the list. A
+    mention with no entry stays a citation (an author–year claim the verifier can only call
+    unverifiable). Returns the new list, in order of position."""
+    entries = [c for c in citations if c.title]
+    if not entries:
+        return citations
+    mentions: dict[int, list[tuple[int, int]]] = {}
+    kept: list[Citation] = []
+    by_author: dict[tuple[str, int], list[Citation]] = {}
+    for e in entries:
+        if e.authors and e.year:
+            by_author.setdefault((_family_key(e.authors[0].family), e.year), []).append(e)
+    for c in citations:
+        target = _author_year_entry(c, by_author) if not c.title else None
+        if target is None:
+            kept.append(c)
+        else:
+            mentions.setdefault(id(target), []).append((c.start, c.end))
+    if by_author:
+        for weak in _one_name_mentions(text, kept, by_author):
+            target = _author_year_entry(weak, by_author)
+            if target is not None:
+                mentions.setdefault(id(target), []).append((weak.start, weak.end))
+    labelled = _labelled_entries(text, entries)
+    if labelled:
+        top = max((int(k) for k in labelled if k.isdigit()), default=0)
+        for span, label in _numeric_mentions(text, kept, top):
+            if label not in labelled:
+                continue
+            target = _nearest_labelled(labelled[label], span[0])
+            if target is not None:
+                mentions.setdefault(id(target), []).append(span)
+    if not mentions:
+        return citations
+    out = []
+    for c in kept:
+        extra = mentions.get(id(c))
+        out.append(c.model_copy(update={"mentions": sorted({*c.mentions, *extra})}) if extra else c)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _family_key(family: str) -> str:
+    return " ".join(w for w in fold(family).replace("-", " ").split() if w not in _PARTICLES)
+
+
+def _author_year_entry(c: Citation, by_author: dict[tuple[str, int], list[Citation]]) -> Citation | None:
+    """The entry an author–year mention points to: same first author and year; when several share
+    them, the one that agrees on the second author and on the length of the list."""
+    if c.title or not c.authors or c.year is None or c.doi or c.arxiv_id or c.url or c.key:
+        return None
+    cands = by_author.get((_family_key(c.authors[0].family), c.year))
+    if not cands:
+        return None
+    suffix = _year_suffix(c)
+    if suffix:  # '(Wang et al., 2023b)' points to the '2023b' entry, and to no other if the list has suffixes
+        same = [e for e in cands if _year_suffix(e) == suffix]
+        if not same and any(_year_suffix(e) for e in cands):
+            return None
+        cands = same or cands
+
+    def score(e: Citation) -> int:
+        pts = 0
+        if len(c.authors) > 1:
+            pts += 2 * (len(e.authors) > 1 and _family_key(e.authors[1].family) == _family_key(c.authors[1].family))
+        n = len(e.authors) + 2 * e.et_al
+        pts += (n >= 3) if c.et_al else (n == len(c.authors))
+        return pts
+
+    return max(cands, key=score)  # max keeps the first of equals
+
+
+def _one_name_mentions(
+    text: str, citations: list[Citation], by_author: dict[tuple[str, int], list[Citation]]
+) -> Iterator[Citation]:
+    """Each 'Liu (2023)' outside citations and code whose name and year some entry has, as a citation
+    that is never returned."""
+    skip = sorted([(c.start, c.end) for c in citations] + _code_fences(text))
+    for a, b in _free_regions(text, skip):
+        for m in _ONE_NAME_NARRATIVE_RE.finditer(text, a, b):
+            if (_family_key(m.group(1)), int(m.group(2))) in by_author and _names_ok(m.group(1)):
+                yield _citation(text, m.start(), m.end(), **_names_fields(m.group(1)), year=int(m.group(2)))
+
+
+def _year_suffix(c: Citation) -> str:
+    """The letter after the year ('2023b'), which tells apart works of one author and year."""
+    m = re.search(rf"(?<!\d){c.year}([a-z])(?![a-z])", c.raw[:400])
+    return m.group(1) if m else ""
+
+
+def _labelled_entries(text: str, entries: list[Citation]) -> dict[str, list[Citation]]:
+    """Entries by the label printed in front of them ('[3] ', '3. ', '[^3]: ')."""
+    out: dict[str, list[Citation]] = {}
+    for e in entries:
+        line = text.rfind("\n", max(0, e.start - 161), e.start) + 1
+        if e.start - line > 160 or (line == 0 and e.start > 160):
+            continue
+        if e.key:  # a BibTeX entry, for '\cite{key}'
+            out.setdefault("key:" + e.key, []).append(e)
+        m = _ENTRY_LABEL_RE.fullmatch(text, line, e.start)
+        if m and m.group(4):
+            out.setdefault("key:" + m.group(4).strip(), []).append(e)
+        elif m:
+            label = m.group(1) or m.group(2) or m.group(3)
+            out.setdefault(label.lstrip("0") or "0", []).append(e)
+    return out
+
+
+def _opens_line(text: str, pos: int) -> bool:
+    """Whether only indentation or blockquote marks precede `pos` on its line (looked at over 40
+    characters at most, so that a long line costs no more than a short one)."""
+    k = pos
+    while k > 0 and pos - k <= 40 and text[k - 1] in " \t>":
+        k -= 1
+    return k == 0 or text[k - 1] == "\n"
+
+
+def _nearest_labelled(cands: list[Citation], pos: int) -> Citation | None:
+    """Of the entries with one label (an answer may hold two numbered lists), the first after the
+    mention, else the last before it."""
+    after = [e for e in cands if e.start >= pos]
+    return after[0] if after else (cands[-1] if cands else None)
+
+
+def _numeric_mentions(text: str, citations: list[Citation], top: int) -> Iterator[tuple[tuple[int, int], str]]:
+    """(span, label) of each number or range item of each marker outside citations and code; a range
+    ('5-7', '[1]–[3]') yields each label in it with the range's span. A marker that opens a line is a
+    list label, not a mention."""
+    skip = sorted([(c.start, c.end) for c in citations] + _code_fences(text))
+    prev: tuple[int, int, int] | None = None  # (end of the last bracket, its last number, its item start)
+    for a, b in _free_regions(text, skip):
+        for m in _NUM_MENTION_RE.finditer(text, a, b):
+            if _opens_line(text, m.start()):
+                continue
+            g = m.lastgroup or ""
+            if g == "fn":
+                yield (m.start(g), m.end(g)), m.group(g).lstrip("0") or "0"
+                continue
+            if g in ("cite", "pandoc"):  # citation keys
+                for it in _KEY_ITEM_RE.finditer(m.group(g)):
+                    yield (m.start(g) + it.start(), m.start(g) + it.end()), "key:" + it.group(0)
+                prev = None
+                continue
+            base = m.start(g)
+            body = m.group(g)
+            if body.isdecimal() and g == "br":  # '[3]', the common case, without the item loop
+                if prev and _RANGE_BETWEEN_RE.fullmatch(text, prev[0], m.start()):
+                    lo, hi = prev[1] + 1, int(body)  # '[1]–[3]': the numbers between
+                    for k in range(lo, min(hi, top + 1)) if 0 < hi - lo < _MAX_RANGE else ():
+                        yield (prev[2], m.end(g)), str(k)
+                yield (base, m.end(g)), body.lstrip("0") or "0"
+                prev = (m.end(), int(body), base)
+                continue
+            items = list(_NUM_ITEM_RE.finditer(body.translate(_SUP_DIGITS) if g == "usup" else body))
+            if prev and len(items) == 1 and not items[0].group(2) and _RANGE_BETWEEN_RE.fullmatch(text, prev[0], m.start()):
+                lo, hi = prev[1] + 1, int(items[0].group(1))  # '[1]–[3]': the numbers between
+                if 0 < hi - lo < _MAX_RANGE:
+                    for k in range(lo, min(hi, top + 1)):
+                        yield (prev[2], m.end(g)), str(k)
+            for it in items:
+                lo = int(it.group(1))
+                hi = int(it.group(2)) if it.group(2) else lo
+                span = (base + it.start(), base + it.end())
+                for k in range(lo, min(hi, lo + _MAX_RANGE, top) + 1) if hi >= lo else [lo]:
+                    yield span, str(k)
+            last = items[-1] if items else None
+            prev = (m.end(), int(last.group(2) or last.group(1)), base + last.start()) if last else None

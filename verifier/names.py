@@ -20,8 +20,13 @@ from citeproof.connectors.text import clean_text, fold
 
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 
-# "et al.", "et. al", "and others", "& others", "etc." end an author list and set et_al.
-_ET_AL_RE = re.compile(r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}others\b|&\s{0,3}others\b|\betc\b\.?", re.IGNORECASE)
+# "et al.", "et. al", "and others", "& others", "and colleagues" (prose), "etc." end an author list and
+# set et_al.
+_ET_AL_RE = re.compile(
+    r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}(?:others|colleagues|co-?workers|co-?authors)\b|&\s{0,3}others\b"
+    r"|\betc\b\.?",
+    re.IGNORECASE,
+)
 _SEP_RE = re.compile(r"\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 # Lower-case words that belong to the family name ("van der Maaten", "de Freitas", "von Luxburg").
@@ -108,8 +113,12 @@ def parse_name(s: str) -> Author | None:
             return Author(family=family.strip(), given=given.strip(" ,"))
     tokens, suffix = _split_suffix(s.split())
     tail = [suffix] if suffix else []
+    if len(tokens) > 1 and tokens[-1].endswith(".") and _is_bare_initials(tokens[-1][:-1]) and len(tokens[-1]) > 2:
+        tokens[-1] = tokens[-1][:-1]  # "Barclay PJ." (Vancouver): the full stop ends the list
     if len(tokens) == 1:
         return Author(family=tokens[0], given=suffix)
+    if _is_particle(tokens[0]) and not any(_is_initials(t) or _is_bare_initials(t) for t in tokens[1:]):
+        return Author(family=" ".join(tokens), given=suffix)  # "van den Oord" (et al.): no given name
     # Family first, initials after (Vancouver "Vaswani A", "van der Maaten LJP", "Vaswani A. B.").
     if not _is_initials(tokens[0]) and (
         _is_bare_initials(tokens[-1]) or all(_is_initials(t) for t in tokens[1:])
@@ -200,6 +209,11 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
     return authors, et_al
 
 
+def _initials_follow(toks: list[str], t: str) -> bool:
+    i = toks.index(t)
+    return i + 1 < len(toks) and (_is_initials(toks[i + 1]) or _is_bare_initials(toks[i + 1]))
+
+
 def looks_like_names(s: str) -> bool:
     """Whether a segment of a reference is an author list rather than a title or a venue.
 
@@ -222,8 +236,11 @@ def looks_like_names(s: str) -> bool:
             if not (t[:1].isupper() or _ELIDED_RE.match(t)) or not _NAME_CHARS_RE.match(t):
                 return False
             low = fold(t).strip(".")
-            # A short capitalised surname may be a function word too: "Bo An", "Xin You".
-            if low in _NOT_NAME_WORDS and not (len(low) <= 3 and t[:1].isupper() and j == len(words) - 1):
+            # A short capitalised name may be a function word too: "Bo An", "Xin You", and before
+            # initials "An T. Le", "So AMC" (Vancouver).
+            if low in _NOT_NAME_WORDS and not (
+                len(low) <= 3 and t[:1].isupper() and (j == len(words) - 1 or _initials_follow(toks, t))
+            ):
                 return False
             if len(words) > 1 and _TITLE_SUFFIX_RE.search(t):
                 return False

@@ -154,13 +154,22 @@ _PAREN_YEAR_RE = re.compile(r"\(([^()\n]{0,60}?[\s,(])?(1[89]\d\d|20\d\d)[a-z]?(
 _YEAR_ONLY_RE = re.compile(r"^[(\[]?\s{0,3}(?:(?:1[89]\d\d|20\d\d)[a-z]?|n\.\s?d\.?)\s{0,3}[)\]]?[.,:;]?$", re.IGNORECASE)
 
 
+_PAGE_RANGE_RE = re.compile(r"\bpp?\.\s{0,2}\d{1,6}(?:\s{0,2}[–—-]{1,2}\s{0,2}\d{1,6})?|\d{1,6}\s{0,2}[–—-]{1,2}\s{0,2}\d{1,6}")
+
+
 def find_year(s: str, skip: tuple[int, int] = (0, 0)) -> int | None:
     """The publication year: the first parenthesised year if any, else the last bare year; years
-    inside `skip` (the title span) don't count, since titles quote years ("WMT 2019")."""
+    inside `skip` (the title span) don't count, since titles quote years ("WMT 2019"), nor do page
+    numbers ("pp. 1899–1907", "1930–1938")."""
     outside = [m for m in _PAREN_YEAR_RE.finditer(s) if not (skip[0] <= m.start(2) < skip[1])]
     if outside:
         return int(outside[0].group(2))
     years = [m for m in _YEAR_RE.finditer(s) if not (skip[0] <= m.start() < skip[1])]
+    if len(years) > 1:
+        pages = [(m.start(), m.end()) for m in _PAGE_RANGE_RE.finditer(s)]
+        if pages:
+            not_pages = [y for y in years if not any(a <= y.start() < b for a, b in pages)]
+            years = not_pages or years
     return int(years[-1].group(1)) if years else None
 
 
@@ -168,6 +177,7 @@ def find_year(s: str, skip: tuple[int, int] = (0, 0)) -> int | None:
 
 _QUOTED_RES = [
     re.compile(r'"(?=\S)([^"\n]{3,600})"'),
+    re.compile(r"``(?=\S)([^`'\n]{3,600}?)''"),  # LaTeX: ``Attention is not explanation,''
     re.compile(r"“([^”\n]{3,600})”"),
     re.compile(r"„([^“”\n]{3,600})[“”]"),
     re.compile(r"«\s?([^»\n]{3,600}?)\s?»"),
@@ -189,6 +199,7 @@ _BOUNDARY_RE = re.compile(
 _ABBREVIATIONS = frozenset(
     {"vs", "e.g", "i.e", "cf", "proc", "vol", "no", "pp", "eds", "ed", "int", "conf", "trans", "adv", "st", "jr", "dr"}
 )
+_HYPHEN_INITIALS_RE = re.compile(r"(?:[^\W\d_]\.?-){1,3}[^\W\d_]")  # "D.-C", "J-B"
 _LEAD_PAREN_RE = re.compile(r"\(([^()\n]{2,300})\)")
 _EDITION_RE = re.compile(r"^\s{0,3}\((?:[^()\d]{0,10}\d{0,3}[^()\d]{0,20})\)")  # "(2nd ed.)", "(Vol. 26)"
 _IN_RE = re.compile(r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b)\s{0,3}", re.IGNORECASE)
@@ -248,10 +259,10 @@ def _segments(w: str, vancouver: bool) -> list[tuple[int, int]]:
             while k > 0 and (w[k - 1].isalnum() or w[k - 1] in ".-'’"):
                 k -= 1
             word = w[k:j]
-            if word.lower() in _ABBREVIATIONS:
-                continue
-            if len(word) == 1 and word.isalpha() and not vancouver:
-                continue  # an initial ("J. B.", "M. v. d. Schaar")
+            if word.lower() in _ABBREVIATIONS and not (vancouver and word.isupper() and len(word) > 1):
+                continue  # ("Subrahmanian VS." in a Vancouver list is initials, not "vs.")
+            if ((len(word) == 1 and word.isalpha()) or (word[:1].isupper() and _HYPHEN_INITIALS_RE.fullmatch(word))) and not vancouver:
+                continue  # an initial ("J. B.", "M. v. d. Schaar", "D.-C.")
         cuts.append((m.start() if m.group(0)[0] in " \t" else m.end(), m.end()))
     for m in _PAREN_YEAR_RE.finditer(w):
         if m.group(1) is None:  # only a bare "(2017)" is a segment of its own
@@ -290,8 +301,11 @@ def _is_vancouver(w: str) -> bool:
         return True
     # "Vaswani A. Attention is ..." vs "Jacob D. Abernethy and ...": names after the dot mean an initial.
     after = head[cut + 2 :]
-    nxt = after.split(maxsplit=1)[0] if after.strip() else ""
-    return not (len(nxt.rstrip(".,")) == 1 or looks_like_names(re.split(r"[,.]", after, maxsplit=1)[0]))
+    words = after.split(maxsplit=2)
+    nxt = words[0] if words else ""
+    # "Barclay PJ. A rule-based model": a capital without a dot before a lower-case word starts the title.
+    initial = len(nxt.rstrip(".,")) == 1 and not (nxt.isalpha() and len(words) > 1 and words[1][:1].islower())
+    return not (initial or looks_like_names(re.split(r"[,.]", after, maxsplit=1)[0]))
 
 
 def _is_caps(tok: str) -> bool:
@@ -300,7 +314,7 @@ def _is_caps(tok: str) -> bool:
 
 _PIECE_SEP_RE = re.compile(r",\s|;\s|\s&\s|\sand\s")
 _INITIALS_RE = re.compile(r"(?:[^\W\d_]\.-?){1,4}")
-_INITIAL_GAP_RE = re.compile(r"(?<![\w.])[^\W\d_]\.\s")
+_INITIAL_GAP_RE = re.compile(r"(?<![\w.])[^\W\d_]\.:?\s")  # 'A. ', and 'A.: ' (Springer LNCS)
 
 
 def _name_piece(s: str) -> bool:
@@ -324,7 +338,7 @@ def _split_authors(w: str, a: int, b: int) -> int | None:
         if not _name_piece(piece):
             for g in reversed(list(_INITIAL_GAP_RE.finditer(piece))[-6:]):
                 left, right = piece[: g.end()], piece[g.end() :]
-                if (right[:1].isupper() or right[:1] in "*\"“_") and _name_piece(left) and not looks_like_names(right):
+                if (right[:1].isupper() or right[:1] in "*\"“_") and _name_piece(left.replace(":", "")) and not looks_like_names(right):
                     return pos + g.end()
             if pieces and w[pos - 2 : pos] == ", ":
                 return pos
@@ -336,10 +350,65 @@ def _split_authors(w: str, a: int, b: int) -> int | None:
     return None
 
 
+# Initials, then a word that is not one more initial ('Adversarial', 'wav2vec', 'A study', '*Title*').
+_LEAD_INITIALS_RE = re.compile(
+    r"(?:[^\W\d_]\.(?:-?[^\W\d_]\.){0,2}\s{1,3}){1,4}(?![*_]{0,2}(?:et|al|and|others)\b)(?=[^\W\d_][\w'’]|[^\W\d_]\s[^\W\d_A-Z]|[*\"“_])"
+)
+
+
+def _inverted_split(w: str, a: int, b: int) -> int | None:
+    """'Lu, C., Willi, T. & Foerster, J. N. Adversarial Cheap Talk' (Nature style): after an inverted
+    family name, a piece that starts with initials and goes on with words holds that author's
+    initials and then the title, however name-like the title's words look. Returns where the title
+    starts, or None."""
+    pos = a
+    family_before = False  # the previous piece was a lone family name ('Foerster')
+    for m in [*_PIECE_SEP_RE.finditer(w, a, b), None]:
+        end = m.start() if m else b
+        piece = w[pos:end]
+        if family_before:
+            lead = _LEAD_INITIALS_RE.match(piece)
+            if lead:
+                return pos + lead.end()
+        toks = piece.split()
+        family_before = bool(toks) and toks[-1][:1].isupper() and not _INITIALS_RE.fullmatch(toks[-1]) and all(
+            t.lower() in _NAME_PARTICLES for t in toks[:-1]
+        )
+        if m is None:
+            return None
+        pos = m.end()
+    return None
+
+
+_NAME_PARTICLES = frozenset("van von der den de del della di da du dos le la ten ter".split())
+
+
 def _title_end_in(w: str, a: int, b: int) -> int:
-    """Where a title that runs into the venue ends (', in ...', ', In: ...')."""
+    """Where a title that runs into the venue ends (', in ...', ', In: ...', and the comma-separated
+    venue and year of 'S. Jain, B. C. Wallace, Attention is not explanation, NAACL, 2019')."""
     m = re.search(r",\s{1,3}(?:in|In)\b:?", w[a:b])
-    return a + m.start() if m else b
+    if m:
+        return a + m.start()
+    commas = [c.start() for c in re.finditer(r",\s", w[a:b])][-8:]
+    cut, has_year = b, False
+    for c in reversed(commas):
+        part = w[a + c + 1 : cut].strip(" .")
+        if not _venue_like(part):
+            break
+        has_year = has_year or bool(_YEAR_RE.search(part))
+        cut = a + c
+    return cut if has_year and cut > a else b
+
+
+_VENUE_WORDS = frozenset({"of", "on", "in", "and", "for", "the", "&", "vol.", "no.", "pp."})
+
+
+def _venue_like(part: str) -> bool:
+    """A comma-separated part after a title that is a venue, volume, pages or year, not more title."""
+    words = part.split()
+    if not words or len(words) > 8 or ":" in part or words[0] in ("and", "or"):
+        return False
+    return any(ch.isdigit() for ch in part) or all(t[:1].isupper() or t.lower() in _VENUE_WORDS for t in words)
 
 
 def _venue(w: str) -> str | None:
@@ -393,8 +462,14 @@ def parse_reference(s: str) -> ParsedReference:
         if not segs:
             return ref
         a, b = segs[0]
+        trailing_year = _TRAILING_YEAR_RE.search(w, a, b)
+        if trailing_year and len(segs) > 1 and looks_like_names(w[a : trailing_year.start()]):
+            b = trailing_year.start()  # 'Jain, S. and Wallace, B.C., 2019. Attention is ...' (Harvard, Elsevier)
         t0, t1 = a, b
-        if len(segs) > 1 and looks_like_names(w[a:b]):
+        inv = _inverted_split(w, a, b)
+        if inv:
+            authors, (t0, t1) = (a, inv), (inv, _title_end_in(w, inv, b))
+        elif len(segs) > 1 and looks_like_names(w[a:b]):
             authors, (t0, t1) = (a, b), segs[1]
         else:
             cut = _split_authors(w, a, b)
@@ -405,7 +480,7 @@ def parse_reference(s: str) -> ParsedReference:
         if lead and lead.end() < t1:
             t0, t1 = lead.start(), lead.end()
     ref.title = _strip_markup(w[t0:t1]) or None
-    if not marked and ref.title and ref.title[0].islower() and w[:t0].rstrip().endswith(")"):
+    if not marked and ref.title and ref.title[0].islower() and w[:t0].rstrip(" \t,").endswith(")"):
         # "Smith et al. (2020) showed that ...": a sentence about a work, not its title
         ref.title = None
     rest = t1
@@ -424,11 +499,15 @@ def parse_reference(s: str) -> ParsedReference:
     return ref
 
 
+_TRAILING_YEAR_RE = re.compile(r",?\s{1,3}(?:1[89]\d\d|20\d\d)[a-z]?\.?$")
+
+
 def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
     """Title-first styles ('**Title** — Authors (Venue Year)', 'Title. Authors. Venue.'): the author
     list is the first segment after the title, up to a parenthesis or bracket. Returns its span (or
     None) and where the rest of the reference starts."""
-    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:[—–-]{1,2}|by\b)?", w[pos:])  # "(   )": a blanked link target
+    # "(   )": a blanked link target; "(2019)": 'Title (2019). Authors. Venue.'
+    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:\((?:1[89]|20)\d\d[a-z]?\)[\s,.:;]{0,10})?(?:[—–-]{1,2}|by\b)?", w[pos:])
     a = pos + (m.end() if m else 0)
     paren = _LEAD_PAREN_RE.match(w, a)
     if paren:  # "**Title** (Devlin et al., 2019, *NAACL*)": names open the parenthetical
@@ -445,7 +524,24 @@ def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
         s0, s1 = segs[0]
         if looks_like_names(w[a + s0 : a + s1]):
             return (a + s0, a + s1), a + s1
+        end = _names_prefix(w, a + s0, a + s1)  # 'Title — Jain & Wallace, NAACL 2019'
+        if end:
+            return (a + s0, end), end
     return None, pos
+
+
+def _names_prefix(w: str, a: int, b: int) -> int | None:
+    """The end of the longest run of name pieces at the start of w[a:b] that stops at ', ' before
+    something that is not a name ('Jain & Wallace, NAACL 2019'), or None."""
+    pos, end = a, None
+    for m in _PIECE_SEP_RE.finditer(w, a, b):
+        piece = w[pos : m.start()]
+        if not _name_piece(piece) or any(sum(ch.isupper() for ch in t[1:]) >= 2 for t in piece.split()):
+            break  # an acronym ('NAACL') is a venue, not a name
+        if m.group(0) == ", ":
+            end = m.start()
+        pos = m.end()
+    return end
 
 
 def _author_text(w: str, span: tuple[int, int]) -> str:
@@ -453,5 +549,6 @@ def _author_text(w: str, span: tuple[int, int]) -> str:
     s = w[span[0] : span[1]]
     s = _PAREN_YEAR_RE.sub(" ", s)
     s = re.sub(r"(?<![\w.])(?:1[89]\d\d|20\d\d)[a-z]?(?![\w])|\(n\.\s?d\.\)", " ", s)
+    s = re.sub(r"\s+[.,;:]+(?=\s|$)", " ", s)  # what a removed year leaves: 'Wallace. 2019.' -> 'Wallace.  .'
     s = s.replace("**", " ").replace("__", " ")
     return s.strip(" \t,;:—–-(\"“„«'‘*_")
