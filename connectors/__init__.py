@@ -3,7 +3,7 @@
 Nothing here scores a match; that is the verifier's job.
 """
 
-from citeproof.connectors._io import BadRecordError
+from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
 from citeproof.connectors.crossref import record_from_crossref
 from citeproof.connectors.errors import (

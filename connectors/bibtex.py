@@ -14,16 +14,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from citeproof.connectors._io import (
-    PathLike,
-    Source,
-    arxiv_id_from,
-    convert,
-    make_record,
-    opened,
-    split_name,
-    year_of,
-)
+from citeproof.connectors._records import arxiv_id_from, convert, make_record, split_name, year_of
+from citeproof.connectors._source import PathLike, Source, opened
 from citeproof.connectors.models import Author, ReadStats, Record
 from citeproof.connectors.text import norm_arxiv_id
 

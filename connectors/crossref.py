@@ -11,18 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._io import (
+from citeproof.connectors._json import iter_json
+from citeproof.connectors._records import (
     BadRecordError,
-    PathLike,
-    Source,
     arxiv_id_from,
     convert,
     first_text,
-    iter_json,
     make_record,
-    opened,
     year_of,
 )
+from citeproof.connectors._source import PathLike, Source, opened
 from citeproof.connectors.models import Author, ReadStats, Record
 from citeproof.connectors.text import clean_text, norm_doi
 

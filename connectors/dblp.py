@@ -13,21 +13,18 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._io import (
+from citeproof.connectors._json import iter_json
+from citeproof.connectors._records import (
     BadRecordError,
-    PathLike,
-    Source,
     arxiv_id_from,
     convert,
     first_text,
-    iter_json,
-    iter_xml,
     make_record,
-    markup_kind,
-    opened,
     split_name,
     year_of,
 )
+from citeproof.connectors._source import PathLike, Source, markup_kind, opened
+from citeproof.connectors._xml import iter_xml
 from citeproof.connectors.errors import DumpFormatError
 from citeproof.connectors.models import Author, ReadStats, Record
 from citeproof.connectors.text import norm_doi

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from citeproof.connectors._io import PathLike, Source, first_json_item, lead, note, opened
+from citeproof.connectors._json import first_json_item
+from citeproof.connectors._records import note
+from citeproof.connectors._source import PathLike, Source, lead, opened
 from citeproof.connectors.arxiv import read_arxiv
 from citeproof.connectors.bibtex import read_bibtex
 from citeproof.connectors.crossref import CROSSREF_DESCEND, CROSSREF_STREAM, read_crossref

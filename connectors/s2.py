@@ -9,17 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._io import (
-    PathLike,
-    Source,
-    convert,
-    first_text,
-    iter_json,
-    make_record,
-    opened,
-    split_name,
-    year_of,
-)
+from citeproof.connectors._json import iter_json
+from citeproof.connectors._records import convert, first_text, make_record, split_name, year_of
+from citeproof.connectors._source import PathLike, Source, opened
 from citeproof.connectors.models import ReadStats, Record
 from citeproof.connectors.text import norm_arxiv_id
 

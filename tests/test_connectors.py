@@ -27,15 +27,10 @@ from citeproof.connectors import (
     record_from_bibtex,
     record_from_crossref,
 )
-from citeproof.connectors._io import (
-    BadRecordError,
-    _split_entity_tail,
-    iter_json,
-    iter_lines,
-    opened,
-    split_name,
-    year_of,
-)
+from citeproof.connectors._json import iter_json
+from citeproof.connectors._records import BadRecordError, split_name, year_of
+from citeproof.connectors._source import iter_lines, opened
+from citeproof.connectors._xml import _split_entity_tail
 from citeproof.connectors.arxiv import read_arxiv, record_from_arxiv_json
 from citeproof.connectors.bibtex import read_bibtex, split_authors
 from citeproof.connectors.crossref import read_crossref
@@ -64,7 +59,7 @@ def write_gz(path: Path, data: bytes) -> Path:
 
 
 # --------------------------------------------------------------------------------------------------
-# _io: opening, gzip, decoding
+# _source: opening, gzip, decoding
 
 
 def test_gzip_detected_by_magic_bytes_not_suffix(tmp_path: Path) -> None:

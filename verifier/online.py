@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from citeproof.connectors._io import arxiv_id_from
+from citeproof.connectors._records import arxiv_id_from
 from citeproof.connectors.errors import CiteproofError, LookupFailedError
 from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
 from citeproof.connectors.live._http import Clock, LiveClient, SystemClock

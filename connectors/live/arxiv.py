@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from citeproof.connectors._io import BadRecordError
+from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.arxiv import record_from_arxiv_atom
 from citeproof.connectors.errors import InputError, LookupFailedError
 from citeproof.connectors.live._http import LiveClient, Reply

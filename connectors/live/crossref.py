@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from citeproof.connectors._io import BadRecordError
+from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.crossref import record_from_crossref
 from citeproof.connectors.errors import InputError, LookupFailedError
 from citeproof.connectors.live._http import LiveClient, Reply

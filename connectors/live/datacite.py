@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from citeproof.connectors._io import BadRecordError, arxiv_id_from, first_text, make_record, split_name
+from citeproof.connectors._records import BadRecordError, arxiv_id_from, first_text, make_record, split_name
 from citeproof.connectors.errors import InputError, LookupFailedError
 from citeproof.connectors.live._http import LiveClient
 from citeproof.connectors.models import Author, Record
