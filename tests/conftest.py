@@ -12,6 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared" / "data"
+# One real work the test index holds, cited correctly, and one that does not exist.
+REAL = (
+    "Vaswani, A., Shazeer, N., Parmar, N., Uszkoreit, J., Jones, L., Gomez, A. N., Kaiser, L., & Polosukhin, I. "
+    "(2017). Attention is all you need. Advances in Neural Information Processing Systems, 30."
+)
+FAKE = (
+    "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
+    "Journal of Imaginary Results, 12, 1-20."
+)
 # HALLMARK's labels were made in early 2026: "future" years are judged against that date.
 HALLMARK_TODAY = date(2026, 2, 15)
 

@@ -14,20 +14,13 @@ from pathlib import Path
 import pytest
 
 from citeproof.verifier.service import background, create_app
+from tests.conftest import FAKE, REAL
 
 CHROMIUM = os.environ.get("CITEPROOF_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-REAL = (
-    "Vaswani, A., Shazeer, N., Parmar, N., Uszkoreit, J., Jones, L., Gomez, A. N., Kaiser, L., & Polosukhin, I. "
-    "(2017). Attention is all you need. Advances in Neural Information Processing Systems, 30."
-)
-FAKE = (
-    "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20."
-)
 # the emoji checks that highlights use code-point offsets (it is two UTF-16 units in JavaScript)
 ANSWER = f"Self-attention 🤖 replaced recurrence [1]; learned gates route tokens [2].\n\nReferences\n1. {REAL}\n2. {FAKE}\n"
 

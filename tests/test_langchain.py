@@ -29,16 +29,8 @@ from citeproof.langchain import (
     VerifiedAnswer,
     citation_callback,
 )
-from tests.conftest import ROOT
+from tests.conftest import FAKE, REAL, ROOT
 
-REAL = (
-    "Vaswani, A., Shazeer, N., Parmar, N., Uszkoreit, J., Jones, L., Gomez, A. N., Kaiser, L., & Polosukhin, I. "
-    "(2017). Attention is all you need. Advances in Neural Information Processing Systems, 30."
-)
-FAKE = (
-    "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20."
-)
 ANSWER = f"Attention [1] and expert routing [2] scale language models.\n\nReferences\n1. {REAL}\n2. {FAKE}\n"
 CLEAN = f"Attention [1] is all you need.\n\nReferences\n1. {REAL}\n"
 

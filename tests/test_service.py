@@ -20,15 +20,8 @@ from citeproof.connectors.models import Author, Record, Report, Status
 from citeproof.verifier.cli import main
 from citeproof.verifier.service import background, create_app, create_mcp_server
 from citeproof.verifier.service.bibtex import bibtex_entry, bibtex_key
+from tests.conftest import FAKE, REAL
 
-REAL = (
-    "Vaswani, A., Shazeer, N., Parmar, N., Uszkoreit, J., Jones, L., Gomez, A. N., Kaiser, L., & Polosukhin, I. "
-    "(2017). Attention is all you need. Advances in Neural Information Processing Systems, 30."
-)
-FAKE = (
-    "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20."
-)
 ANSWER = f"Attention [1] and expert routing [2].\n\nReferences\n1. {REAL}\n2. {FAKE}\n"
 BIB = """@inproceedings{he2015resnet,
   author = {He, Kaiming and Zhang, Xiangyu and Ren, Shaoqing and Sun, Jian},
