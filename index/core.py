@@ -109,9 +109,13 @@ class Index:
     def search(self, queries: Sequence[Query], k: int = 10) -> list[list[Hit]]:
         """Candidates for each query, fused from exact ids, exact title key, BM25 and dense search.
 
-        Queries are embedded in one batch: verifying a reference list costs one model call.
+        Queries are embedded in one batch: verifying a reference list costs one model call. A title
+        found verbatim needs no embedding (nor BM25): the exact match is the candidate, so correct
+        citations are checked without running (or even loading) the model.
         """
-        titled = [i for i, q in enumerate(queries) if q.title]
+        with self._lock:
+            exact_titles = [self.store.by_title_key(q.title) for q in queries]
+        titled = [i for i, q in enumerate(queries) if q.title and not exact_titles[i]]
         qvecs = self.embed([queries[i].title or "" for i in titled]) if titled else None
         dense_lists: dict[int, list[tuple[int, float]]] = {}
         if qvecs is not None and self.manifest.count:
@@ -134,9 +138,8 @@ class Index:
                 add(self.store.by_doi(q.doi), "doi")
                 add(self.store.by_arxiv(q.arxiv_id), "arxiv")
                 add(self.store.by_pmid(q.pmid), "pmid")
-                exact_title = self.store.by_title_key(q.title)
-                add(exact_title, "title")
-                if not exact_title:  # BM25 only adds recall when the title is not found verbatim
+                add(exact_titles[i], "title")
+                if not exact_titles[i]:
                     add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
                 dense = dense_lists.get(i, [])
                 add([r for r, _ in dense], "dense")
