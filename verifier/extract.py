@@ -6,11 +6,17 @@ tables, BibTeX blocks and bare identifiers. The extractor walks the text once, l
 * BibTeX entries (a whole .bib file, or blocks inside prose or code fences) are read by
   `connectors.bibtex`, one citation per entry with its key;
 * other code fences are skipped: code is not a citation;
-* lines are grouped into units: a list item (marker stripped, the span starts after it), a line, or
-  a paragraph whose lines wrap mid-sentence; a unit whose parse has reference shape (title plus
+* lines are grouped into units: a list item (marker stripped, the span starts after it; footnote
+  definitions "[^1]:" and LaTeX "\\bibitem{key}" count as markers), a line, or a paragraph whose
+  lines wrap mid-sentence or go on indented; a unit whose parse has reference shape (title plus
   authors or a marked title, plus a year or an identifier) is one citation;
-* in everything else (prose), author–year citations ("Vaswani et al. (2017)", "(Hinton, 2006)"),
-  quoted titles next to them, and standalone DOIs / arXiv ids are citations of their own.
+* in everything else (prose), author–year citations ("Vaswani et al. (2017)", "(Hinton, 2006)",
+  "[Hinton, 2006]"), titles quoted next to them, titles with their authors named in the sentence
+  ('"Title" by A and B (Venue, 2021)', 'In *Title* (2020), Smith and colleagues show',
+  "Smith et al.'s *Title* (2020)") and standalone DOIs / arXiv ids are citations of their own;
+* finally `link_mentions` attaches in-text mentions ("Smith et al. (2020)", "[2, 5-7]", "[^1]",
+  "<sup>1</sup>", "\\cite{key}") to the entry of the answer's own reference list they point to: they
+  go to that entry's `mentions` instead of being citations that need verifying.
 
 `raw == text[start:end]` always holds. Work is linear in the input: lines are handled one at a
 time, a unit too long to be one reference is treated as prose, and every regex is bounded.
@@ -63,8 +69,9 @@ _TABLE_RE = re.compile(r"[ \t]{0,3}\|")
 _TABLE_SEP_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,5}:?-{2,}")
 _CONTINUES_RE = re.compile(r"(?:[^\W\d_]|[,;&(–-])$")
 
+
 def _upper_class() -> str:
-    """A character class of every upper-case letter (Python's `re` has no \\p{Lu})."""
+    """A character class of the upper-case Latin, Greek and Cyrillic letters (`re` has no \\p{Lu})."""
     ups = [c for c in range(0x250) if chr(c).isupper()] + [c for c in range(0x370, 0x530) if chr(c).isupper()]
     ranges: list[tuple[int, int]] = []
     for c in ups:
@@ -77,7 +84,8 @@ def _upper_class() -> str:
 
 _UP = _upper_class()
 
-_PAREN_GROUP_RE = re.compile(r"\(([^()\n]{4,400})\)|\[([^\[\]\n]{4,400})\]")  # '(Smith, 2020)', '[Smith, 2020]'
+# '(Smith, 2020)', '[Smith, 2020]' (not the text of a markdown link: '[ImageNet 2012](https://...)')
+_PAREN_GROUP_RE = re.compile(r"\(([^()\n]{4,400})\)|\[([^\[\]\n]{4,400})\](?!\()")
 _AUTHOR_YEAR_RE = re.compile(
     r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.)[, ]{1,3})?([^\d();]{2,150}?),?\s{1,3}((?:1[89]|20)\d\d)[a-z]?(?:,\s{0,2}pp?\.\s{0,2}\d{1,5}(?:[-–]\d{1,5})?)?\s{0,3}$"
 )
@@ -85,7 +93,7 @@ _AUTHOR_YEAR_RE = re.compile(
 _FAMILY = rf"(?:(?:van|von|de|der|den|di|da|le|la|du)\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
     rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\sand\s(?:colleagues|co-?workers|co-?authors)))"
-    r"(?:['’]s)?\s\(((?:1[89]|20)\d\d)[a-z]?\)"  # "Smith et al.'s (2020)"
+    r"(?:['’]s|(?<=s)['’])?\s\(((?:1[89]|20)\d\d)[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
 )
 # 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
 # it is one only next to a title ('Liu (2023), in *Title*') or linked to an entry of the answer's
@@ -382,6 +390,8 @@ def _titled_prose(text: str, a: int, b: int) -> list[Citation]:
     out = []
     for m in _PROSE_TITLE_RE.finditer(text, a, b):
         title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
+        if not _title_start_ok(title):
+            continue  # 'he said "we are done" by Monday': a quotation, not a title
         by = _BY_NAMES_RE.match(text, m.end(), b) or _PAREN_NAMES_RE.match(text, m.end(), b)
         if by and _names_ok(by.group("names")):
             paren = by.group("paren") or (by.groupdict().get("paren0") or "")
@@ -417,6 +427,15 @@ def _possessor(text: str, a: int, b: int) -> int | None:
 _PAREN_YEAR_AFTER_RE = re.compile(r"\s{0,3}\(([^()\n]{0,60}?\b(?:1[89]|20)\d\d[a-z]?)\)")
 
 
+def _title_start_ok(title: str) -> bool:
+    """Titles start with a capital or a digit, or with a coined word ('wav2vec 2.0', 't-SNE', 'mT5');
+    a quoted phrase that starts with a plain lower-case word ('"foundation model"') is no title."""
+    first = title.split(" ", 1)[0]
+    return bool(first) and (
+        first[0].isupper() or first[0].isdigit() or any(ch.isdigit() or ch.isupper() or ch == "-" for ch in first)
+    )
+
+
 _YEAR_TOKEN_RE = re.compile(r"\b(?:1[89]|20)\d\d[a-z]?\b")
 
 
@@ -437,7 +456,7 @@ def _prose_citations(text: str, a: int, b: int, titled: list[Citation] | None = 
         i = bisect.bisect_right(starts, m.start())
         if not ((i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end())):
             title = clean_text(m.group(1) or m.group(2)).rstrip(" ,.")
-            if not (title[:1].isupper() or title[:1].isdigit()):
+            if not _title_start_ok(title):
                 continue  # 'the term "foundation model" (coined in 2021)': a phrase, not a title
             venue = clean_text(m.group(3)).strip(" ,") or None
             quoted.append(_citation(text, m.start(), m.end(), title=title, venue=venue, year=int(m.group(4))))
@@ -449,9 +468,9 @@ def _prose_citations(text: str, a: int, b: int, titled: list[Citation] | None = 
         i = bisect.bisect_right(starts, m.start())
         if (i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end()) or not _names_ok(m.group(1)):
             continue
-        c = _with_adjacent_title(text, _citation(text, m.start(), m.end(), **_names_fields(m.group(1)), year=int(m.group(2))), a, b)
-        if c.title:
-            named.append(c)
+        if _title_before(text, m.start(), a) or _title_after(text, m.end(), b):
+            c = _citation(text, m.start(), m.end(), **_names_fields(m.group(1)), year=int(m.group(2)))
+            named.append(_with_adjacent_title(text, c, a, b))
     if named:
         cites = _disjoint([*cites, *named])
         starts = [c.start for c in cites]
@@ -727,7 +746,7 @@ def _family_key(family: str) -> str:
     return " ".join(w for w in fold(family).replace("-", " ").split() if w not in _PARTICLES)
 
 
-def _author_year_entry(c: Citation, by_author: dict[tuple[str, int], list[Citation]]) -> Citation | None:
+def _author_year_entry(c: Citation | _Mention, by_author: dict[tuple[str, int], list[Citation]]) -> Citation | None:
     """The entry an author–year mention points to: same first author and year; when several share
     them, the one that agrees on the second author and on the length of the list."""
     if c.title or not c.authors or c.year is None or c.doi or c.arxiv_id or c.url or c.key:
@@ -753,19 +772,36 @@ def _author_year_entry(c: Citation, by_author: dict[tuple[str, int], list[Citati
     return max(cands, key=score)  # max keeps the first of equals
 
 
+@dataclass(slots=True)
+class _Mention:
+    """A 'Liu (2023)' mention: what `_author_year_entry` reads of a citation, without building one."""
+
+    raw: str
+    start: int
+    end: int
+    authors: list[Author]
+    et_al: bool
+    year: int
+    title: None = None
+    doi: None = None
+    arxiv_id: None = None
+    url: None = None
+    key: None = None
+
+
 def _one_name_mentions(
     text: str, citations: list[Citation], by_author: dict[tuple[str, int], list[Citation]]
-) -> Iterator[Citation]:
-    """Each 'Liu (2023)' outside citations and code whose name and year some entry has, as a citation
-    that is never returned."""
+) -> Iterator[_Mention]:
+    """Each 'Liu (2023)' outside citations and code whose name and year some entry has."""
     skip = sorted([(c.start, c.end) for c in citations] + _code_fences(text))
     for a, b in _free_regions(text, skip):
         for m in _ONE_NAME_NARRATIVE_RE.finditer(text, a, b):
             if (_family_key(m.group(1)), int(m.group(2))) in by_author and _names_ok(m.group(1)):
-                yield _citation(text, m.start(), m.end(), **_names_fields(m.group(1)), year=int(m.group(2)))
+                authors, et_al = _parsed_names(m.group(1))
+                yield _Mention(m.group(0), m.start(), m.end(), list(authors), et_al, int(m.group(2)))
 
 
-def _year_suffix(c: Citation) -> str:
+def _year_suffix(c: Citation | _Mention) -> str:
     """The letter after the year ('2023b'), which tells apart works of one author and year."""
     m = re.search(rf"(?<!\d){c.year}([a-z])(?![a-z])", c.raw[:400])
     return m.group(1) if m else ""
@@ -801,6 +837,8 @@ def _opens_line(text: str, pos: int) -> bool:
 def _nearest_labelled(cands: list[Citation], pos: int) -> Citation | None:
     """Of the entries with one label (an answer may hold two numbered lists), the first after the
     mention, else the last before it."""
+    if len(cands) == 1:
+        return cands[0]
     after = [e for e in cands if e.start >= pos]
     return after[0] if after else (cands[-1] if cands else None)
 

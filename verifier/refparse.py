@@ -447,6 +447,8 @@ def parse_reference(s: str) -> ParsedReference:
     if "\\" in w:  # LaTeX accents ('Sch{\\"o}lkopf') carry quote characters that would look like a title
         w = latex_to_unicode(w)
     w = strip_markup(w)  # HTML entities ('d&apos;Amore') and tags
+    if ". . ." in w:  # APA's ellipsis in a long author list ('Zhao, C., . . . Wang, D.') is no sentence end
+        w = w.replace(". . .", "     ")
     label = _LABEL_RE.match(w)
     if label:  # "**Transformer**: Vaswani et al. ..." - the bullet's label is not part of the reference
         w = " " * label.end() + w[label.end() :]
@@ -467,8 +469,12 @@ def parse_reference(s: str) -> ParsedReference:
             b = trailing_year.start()  # 'Jain, S. and Wallace, B.C., 2019. Attention is ...' (Harvard, Elsevier)
         t0, t1 = a, b
         inv = _inverted_split(w, a, b)
+        by = _BY_RE.search(w, a, b)
         if inv:
             authors, (t0, t1) = (a, inv), (inv, _title_end_in(w, inv, b))
+        elif by and by.start() > a and len(w[by.end() : b].split()) > 1 and looks_like_names(w[by.end() : b]):
+            (t0, t1), authors = (a, by.start()), (by.end(), b)  # 'Title, by Prafulla Dhariwal and Alex Nichol (2021)'
+
         elif len(segs) > 1 and looks_like_names(w[a:b]):
             authors, (t0, t1) = (a, b), segs[1]
         else:
@@ -499,6 +505,7 @@ def parse_reference(s: str) -> ParsedReference:
     return ref
 
 
+_BY_RE = re.compile(r",\s(?:by|By)\s")  # the comma: "Object Detection by Points" is a title
 _TRAILING_YEAR_RE = re.compile(r",?\s{1,3}(?:1[89]\d\d|20\d\d)[a-z]?\.?$")
 
 
