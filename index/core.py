@@ -43,7 +43,7 @@ class Hit:
     record: Record
     rowid: int
     via: set[str] = field(default_factory=set)  # 'doi', 'arxiv', 'pmid', 'title', 'lexical', 'dense'
-    dense: float = 0.0  # cosine similarity of titles
+    dense: float = 0.0  # cosine similarity of titles, for hits of the dense search
     rrf: float = 0.0  # reciprocal-rank fusion of the ranked lists
 
 
@@ -122,7 +122,6 @@ class Index:
             sims, idx = self.vectors.search(qvecs, min(k, self.manifest.count))
             for j, i in enumerate(titled):
                 dense_lists[i] = [(int(p) + 1, float(s)) for p, s in zip(idx[j], sims[j], strict=True) if p >= 0]
-        qvec_of = {i: qvecs[j] for j, i in enumerate(titled)} if qvecs is not None else {}
 
         results: list[list[Hit]] = []
         with self._lock:
@@ -143,17 +142,14 @@ class Index:
                     add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
                 dense = dense_lists.get(i, [])
                 add([r for r, _ in dense], "dense")
+                for r, sim in dense:
+                    hits[r].dense = sim
                 records = self.store.get_rows(hits)
                 for rowid, h in list(hits.items()):
                     if rowid not in records:
                         del hits[rowid]
                         continue
                     h.record = records[rowid]
-                if i in qvec_of and hits:
-                    rows = np.array([r - 1 for r in hits], dtype=np.int64)
-                    mat = np.vstack([self.vectors.reconstruct(int(r)) for r in rows])
-                    for h, s in zip(hits.values(), mat @ qvec_of[i], strict=True):
-                        h.dense = float(s)
                 results.append(sorted(hits.values(), key=lambda h: -h.rrf))
         return results
 
