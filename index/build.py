@@ -23,6 +23,7 @@ from citeproof.connectors.env import citeproof_version
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import MANIFEST, Manifest, file_entry
 from citeproof.index.store import RecordStore
+from citeproof.index.vectors import reindex, resolve_type
 
 __all__ = ["RECORDS", "VECTORS", "build_index", "embedding_text"]
 
@@ -56,11 +57,13 @@ def build_index(
     embedder: Embedder | None = None,
     progress: Callable[[int], None] | None = None,
     overwrite: bool = True,
+    index_type: str = "auto",
 ) -> Manifest:
     """Build a citeproof index in `out_dir` from one or more dump files.
 
     `fmt` names the dump format (`csl-json`, `crossref`, `arxiv`, `dblp`, `bibtex`, `s2`) or is None
-    to detect it per file. `progress` is called with the number of records added after each batch.
+    to detect it per file. `index_type` is `flat` (exact), `hnsw`, `ivfpq` (compressed) or `auto`
+    (flat below a million records, ivfpq above). `progress` is called with the number of records added after each batch.
     """
     t0 = time.perf_counter()
     path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
@@ -99,7 +102,8 @@ def build_index(
         year_range = store.years()
         t = time.perf_counter()
         store.finish()
-        faiss.write_index(vectors, str(tmp / VECTORS))
+        chosen = resolve_type(index_type, count)
+        faiss.write_index(reindex(vectors, chosen), str(tmp / VECTORS))
         timings["store"] += time.perf_counter() - t
         manifest = Manifest(
             citeproof_version=citeproof_version(),
@@ -115,6 +119,7 @@ def build_index(
             build_seconds=round(time.perf_counter() - t0, 3),
             timings={k: round(v, 3) for k, v in timings.items()},
             year_range=year_range,
+            index_type=chosen,
             files={name: file_entry(tmp / name) for name in (RECORDS, VECTORS)},
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")

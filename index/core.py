@@ -21,6 +21,7 @@ from citeproof.index.build import RECORDS, VECTORS, embedding_text
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import Manifest, load_manifest
 from citeproof.index.store import RecordStore, venue_key
+from citeproof.index.vectors import make_searchable
 
 __all__ = ["Hit", "Index", "Query", "open_index"]
 
@@ -65,10 +66,7 @@ class Index:
                 )
         self.embedder = Embedder(self.manifest.model)
         self.store = RecordStore.open(self.directory / RECORDS)
-        try:
-            self.vectors = faiss.read_index(str(self.directory / VECTORS), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
-        except RuntimeError as e:
-            raise IndexCorruptError(f"{self.directory / VECTORS}: unreadable FAISS index: {e}") from e
+        self.vectors = make_searchable(_read_vectors(self.directory / VECTORS))
         if self.vectors.ntotal != self.manifest.count or self.vectors.d != self.manifest.dim:
             raise IndexCorruptError(f"{self.directory}: vector count or dimension differs from the manifest")
         self._lock = threading.Lock()
@@ -155,6 +153,18 @@ class Index:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _read_vectors(path: Path) -> faiss.Index:
+    """Memory-map the vectors where the index type allows it (flat, IVF), else read them."""
+    try:
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:
+        pass
+    try:
+        return faiss.read_index(str(path))
+    except RuntimeError as e:
+        raise IndexCorruptError(f"{path}: unreadable FAISS index: {e}") from e
 
 
 def open_index(directory: str | os.PathLike[str], model: str | None = None) -> Index:

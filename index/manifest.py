@@ -39,6 +39,7 @@ class Manifest(BaseModel):
     build_seconds: float
     timings: dict[str, float] = Field(default_factory=dict)
     year_range: tuple[int | None, int | None] = (None, None)
+    index_type: str = "flat"
     files: dict[str, FileEntry] = Field(default_factory=dict)
 
 

@@ -89,3 +89,32 @@ def test_failed_build_leaves_previous_index_intact(tmp_path: Path) -> None:
     assert (out / "manifest.json").read_text() == before
     assert Index(out).manifest.count == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("index_type", ["hnsw", "ivfpq"])
+def test_approximate_index_types_find_what_flat_finds(index: Index, index_type: str) -> None:
+    import faiss
+    import numpy as np
+
+    from citeproof.index.vectors import make_searchable, reindex
+
+    flat = index.vectors
+    approx = make_searchable(reindex(flat, index_type))
+    queries = flat.reconstruct_n(0, 200)
+    _, exact = flat.search(queries, 10)
+    _, found = approx.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, found, strict=True)])
+    top1 = np.mean(exact[:, 0] == found[:, 0])
+    assert top1 >= 0.95 and recall >= 0.6, (top1, recall)
+    if index_type == "ivfpq":  # per record: a 48-byte code plus an 8-byte id (issue bar: <= 100 bytes)
+        assert faiss.extract_index_ivf(approx).code_size + 8 <= 100
+
+
+def test_build_with_hnsw_is_searchable(tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    out = tmp_path / "hnsw"
+    m = build_index([DATA / "demo_classics.csl.json"], out, fmt="csl-json", index_type="hnsw")
+    assert m.index_type == "hnsw"
+    [hits] = Index(out).search([Query(title="residual learning of deep networks for recognizing images")])
+    assert hits[0].record.title == "Deep Residual Learning for Image Recognition"

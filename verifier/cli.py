@@ -126,7 +126,16 @@ def index_group() -> None:
 )
 @click.option("--model", default=None, help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled).")
 @click.option("--batch-size", type=int, default=4096, show_default=True)
-def build_cmd(paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str | None, batch_size: int) -> None:
+@click.option(
+    "--index-type",
+    type=click.Choice(["auto", "flat", "hnsw", "ivfpq"]),
+    default="auto",
+    show_default=True,
+    help="Vector index: flat (exact), hnsw, ivfpq (compressed); auto = flat below 1M records, ivfpq above.",
+)
+def build_cmd(
+    paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str | None, batch_size: int, index_type: str
+) -> None:
     """Build an index in --out from dump files (CSL-JSON, Crossref, arXiv, DBLP, BibTeX)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -142,7 +151,7 @@ def build_cmd(paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str 
         ) as progress:
             task = progress.add_task("build", total=None)
             manifest = build_index(
-                list(paths), out_dir, fmt=fmt, model=model, batch_size=batch_size,
+                list(paths), out_dir, fmt=fmt, model=model, batch_size=batch_size, index_type=index_type,
                 progress=lambda n: progress.update(task, completed=n),
             )
     except CiteproofError as e:
