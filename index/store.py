@@ -172,6 +172,18 @@ class RecordStore:
         ).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
 
+    def by_author_year(self, family: str, year: int, limit: int = 50) -> list[int]:
+        """Records with an author of this family name published in `year` (for author-year mentions)."""
+        words = [w for w in _FTS_SAFE.split(fold(family)) if len(w) > 1]
+        if not words:
+            return []
+        query = " AND ".join(f'authors:"{w}"' for w in words)
+        rows = self.conn.execute(
+            "SELECT f.rowid FROM fts f JOIN records r ON r.rowid = f.rowid WHERE fts MATCH ? AND r.year = ? LIMIT ?",
+            (query, year, limit),
+        ).fetchall()
+        return [int(r) for (r,) in rows]
+
     def venues(self) -> dict[str, tuple[str, int]]:
         return {k: (name, n) for k, name, n in self.conn.execute("SELECT key, name, n FROM venues")}
 

@@ -117,7 +117,16 @@ def test_timeout_in_lookup_is_unverifiable_not_fabricated(verifier, monkeypatch)
     assert "timeout" in report.citations[0].reasons[0]
 
 
-def test_author_year_mention_alone_is_unverifiable(verifier) -> None:
+def test_author_year_mention_without_reference_entry(verifier) -> None:
+    # no such work in the index: unverifiable (a local index may not hold it), never fabricated
     [c] = verifier.verify("Smith et al. (2020) showed that transformers hallucinate.").citations
     assert (c.raw, c.title, c.year) == ("Smith et al. (2020)", None, 2020)
-    assert c.status is Status.unverifiable and "too little" in c.reasons[0]
+    assert c.status is Status.unverifiable and "no work by Smith" in c.reasons[0]
+    # a work by that author, that year, on the topic of the sentence: reported as exactly that
+    on_topic = "Transformers replaced recurrence with self-attention, as Vaswani et al. (2017) showed for translation."
+    [c] = verifier.verify(on_topic).citations
+    assert c.status is Status.verified and c.record.title == "Attention is All you Need"
+    assert "which work is meant cannot be checked" in c.reasons[0] and c.confidence <= 0.6
+    # the author published that year, but on something else
+    [c] = verifier.verify("Vaswani et al. (2017) studied protein folding in yeast and cell biology.").citations
+    assert c.status is Status.unverifiable and "none is on this topic" in c.reasons[0]

@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from citeproof.connectors.models import CitationResult, Status
+from citeproof.verifier.mentions import is_mention
 
 __all__ = ["bucket", "calibrated", "load_table"]
 
@@ -29,6 +30,8 @@ def _bin(x: float) -> str:
 
 def bucket(r: CitationResult) -> str:
     """The evidence class of a verdict (coarse on purpose: every bucket needs enough examples)."""
+    if is_mention(r):
+        return "mention"  # author-year mention checked by topic: not the evidence the table was fitted on
     if r.status is Status.verified:
         stated = min(len(r.fields), 4)
         exact = any(f.field == "title" and f.similarity >= 1.0 for f in r.fields)
@@ -55,6 +58,8 @@ def calibrated(r: CitationResult, table: dict[str, float] | None = None) -> floa
     """The calibrated confidence of a verdict, or None when nothing is known about its kind."""
     t = load_table() if table is None else table
     b = bucket(r)
+    if b == "mention":
+        return None
     if b in t:
         return t[b]
     return t.get(r.status.value)

@@ -23,6 +23,7 @@ from citeproof.verifier.decide import Context, decide
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
 from citeproof.verifier.extract import extract_citations
+from citeproof.verifier.mentions import is_mention, settle_mention
 from citeproof.verifier.stream import astream as astream_results
 from citeproof.verifier.stream import stream as stream_results
 
@@ -86,10 +87,16 @@ class Verifier:
             strict=self.strict,
         )
 
-    def check(self, citations: Sequence[Citation]) -> list[CitationResult]:
-        """Verify already-extracted citations (one batched retrieval for all of them)."""
+    def check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
+        """Verify already-extracted citations (one batched retrieval for all of them).
+
+        `text` (the answer they came from) lets author-year mentions without a reference entry be
+        checked against the topic around them."""
         if not citations:
             return []
+        if text is not None and any(is_mention(c) for c in citations):
+            others = iter(self.check([c for c in citations if not is_mention(c)]))
+            return [self._mention(c, text) if is_mention(c) else next(others) for c in citations]
         queries = [
             Query(
                 title=clean_text(c.title) or None,
@@ -139,6 +146,12 @@ class Verifier:
             r.reasons.append(f"online sources checked too ({', '.join(s.name for s in self.online.sources)}): no match")
         return r
 
+    def _mention(self, c: Citation, text: str) -> CitationResult:
+        try:
+            return settle_mention(c, text, self.index)
+        except Exception as e:  # a failed lookup never becomes "fabricated"
+            return self._failed(c, LookupFailedError(f"lookup failed: {e}"))
+
     @staticmethod
     def _failed(c: Citation, err: Exception) -> CitationResult:
         return CitationResult(**c.model_dump(), status=Status.unverifiable, confidence=0.0, reasons=[str(err)])
@@ -159,7 +172,7 @@ class Verifier:
         if citations is None:
             citations = extract_citations(text)
         t1 = time.perf_counter()
-        results = self.check(citations)
+        results = self.check(citations, text)
         t2 = time.perf_counter()
         return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
 

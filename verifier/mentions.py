@@ -1,0 +1,75 @@
+"""Author-year mentions with no reference entry: does a work by that author, from that year, on the
+answer's topic exist?
+
+"Smith et al. (2020) showed ..." names no title, so it cannot be verified as a reference. What can be
+checked is weaker and is reported as exactly that: the index holds a work whose authors include every
+named author, published that year, and whose title is close to what the surrounding text is about.
+The verdict is `verified` with that caveat in its reasons (and a modest confidence) when such a work
+exists; `unverifiable` when none does, because a local index may simply not hold it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from citeproof.connectors.models import Citation, CitationResult, Status, Suggestion
+from citeproof.index.core import Index
+from citeproof.verifier.compare import compare_authors
+
+__all__ = ["CONTEXT_CHARS", "TOPIC_MIN_SIMILARITY", "is_mention", "settle_mention"]
+
+CONTEXT_CHARS = 300  # text on each side of the mention that says what it is cited for
+TOPIC_MIN_SIMILARITY = 0.25  # cosine of title and context embeddings; below it the work is off-topic
+MENTION_CONFIDENCE = 0.6  # "a work like this exists" is weaker evidence than a matched reference
+
+
+def is_mention(c: Citation) -> bool:
+    return bool(c.authors and c.year and not (c.title or c.doi or c.arxiv_id or c.url))
+
+
+def _context(text: str, c: Citation) -> str:
+    before = text[max(0, c.start - CONTEXT_CHARS) : c.start]
+    after = text[c.end : c.end + CONTEXT_CHARS]
+    return f"{before} {after}".strip() or c.raw
+
+
+def settle_mention(c: Citation, text: str, index: Index) -> CitationResult:
+    assert c.year is not None
+    rowids = index.store.by_author_year(c.authors[0].family, c.year)
+    records = [r for r in index.store.get_rows(rowids).values() if compare_authors(list(c.authors), True, list(r.authors)).agrees]
+    names = " and ".join(a.family for a in c.authors[:2]) + (" et al." if c.et_al or len(c.authors) > 2 else "")
+    base = {**c.model_dump()}
+    if not records:
+        return CitationResult(
+            **base,
+            status=Status.unverifiable,
+            confidence=0.5,
+            reasons=[f"author-year mention with no reference entry; no work by {names} from {c.year} is in the index"],
+        )
+    vecs = index.embed([_context(text, c), *(r.title for r in records)])
+    sims = vecs[1:] @ vecs[0]
+    order = np.argsort(-sims)
+    suggestions = [Suggestion(record=records[i], score=round(float(sims[i]), 4)) for i in order[:5]]
+    best = int(order[0])
+    if float(sims[best]) < TOPIC_MIN_SIMILARITY:
+        return CitationResult(
+            **base,
+            status=Status.unverifiable,
+            confidence=0.5,
+            suggestions=suggestions,
+            reasons=[
+                f"author-year mention with no reference entry; works by {names} from {c.year} exist, "
+                "but none is on this topic"
+            ],
+        )
+    return CitationResult(
+        **base,
+        status=Status.verified,
+        record=records[best],
+        confidence=MENTION_CONFIDENCE,
+        suggestions=suggestions[1:],
+        reasons=[
+            f"author-year mention with no reference entry: a work by {names} from {c.year} on this topic exists "
+            f"({records[best].title!r}); which work is meant cannot be checked"
+        ],
+    )
