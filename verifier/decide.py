@@ -33,6 +33,9 @@ from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venue
 
 __all__ = ["Assessment", "Context", "assess", "decide", "known_doi_prefix"]
 
+# Venues that publish without registering DOIs (OpenReview, PMLR, NeurIPS proceedings, JMLR/TMLR):
+# a DOI cited for one of their papers, other than its arXiv DOI, cannot be that paper's.
+NO_DOI_VENUES = frozenset({"ICLR", "ICML", "NeurIPS", "COLT", "AISTATS", "UAI", "CoRL", "TMLR", "JMLR"})
 NEAR_TITLE = 0.85  # a title this similar may be the same work if authors/ids confirm it
 MAX_SUGGESTIONS = 5
 
@@ -218,7 +221,7 @@ def _doi_problem(c: Citation, a: Assessment | None, ctx: Context) -> str | None:
         return f"DOI prefix {doi.split('/', 1)[0]} belongs to no known registrant; the DOI is likely fabricated"
     if a is not None and a.ident is not None and a.ident.agrees is None:
         venue = record_venue(a.record)
-        if venue and canonical_venue(venue) in {"ICLR", "ICML", "NeurIPS", "COLT", "AISTATS", "UAI", "CoRL", "TMLR", "JMLR"}:
+        if venue and canonical_venue(venue) in NO_DOI_VENUES:
             if not doi.startswith("10.48550/"):
                 return f"{venue} does not register DOIs; DOI {doi} cannot be this work's"
     return None
@@ -237,39 +240,48 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
             reasons=["too little to check: the citation states no title and no identifier"],
         )
     assessments = sorted((assess(c, h) for h in hits), key=lambda a: -a.score)
-    identified = [a for a in assessments if a.identifies]
-    best = identified[0] if identified else None
-    year_problem = _impossible_year(c, ctx)
-
+    best = next((a for a in assessments if a.identifies), None)
     if best is None:
-        suggestions = [Suggestion(record=a.record, score=a.score) for a in assessments[:MAX_SUGGESTIONS]]
-        top = assessments[0].score if assessments else 0.0
-        if not c.title:
-            # only an identifier, and the index does not hold it
-            doi_problem = _doi_problem(c, None, ctx)
-            if doi_problem:
-                return _result(c, Status.fabricated, confidence=0.8, suggestions=suggestions, reasons=[doi_problem])
-            ident = c.doi or c.arxiv_id
-            return _result(
-                c,
-                Status.unverifiable,
-                confidence=0.5,
-                reasons=[f"{ident} is not in the local index ({ctx.index_size:,} records); it may still exist"],
-            )
-        reasons = [f"no record in the index ({ctx.index_size:,} records) matches this title"]
-        id_hits = [a for a in assessments if a.ident and a.ident.agrees]
-        if id_hits:
-            reasons.append(f"its identifier belongs to a different work: {id_hits[0].record.reference()}")
-        if year_problem:
-            reasons.append(year_problem)
-        cited_venue = stated_venue(c)
-        if cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue):
-            reasons.append(f"venue {cited_venue!r} is not a known venue")
-        if suggestions:
-            reasons.append("closest real works are listed as suggestions, not as the answer")
-        return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
+        return _no_work_identified(c, assessments, ctx)
+    return _judge_fields(c, best, assessments, ctx)
 
+
+def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context) -> CitationResult:
+    """No candidate is the cited work: fabricated (with the nearest works as suggestions), unless the
+    citation is a bare identifier the local index simply does not hold."""
+    suggestions = [Suggestion(record=a.record, score=a.score) for a in assessments[:MAX_SUGGESTIONS]]
+    top = assessments[0].score if assessments else 0.0
+    if not c.title:
+        # only an identifier, and the index does not hold it
+        doi_problem = _doi_problem(c, None, ctx)
+        if doi_problem:
+            return _result(c, Status.fabricated, confidence=0.8, suggestions=suggestions, reasons=[doi_problem])
+        ident = c.doi or c.arxiv_id
+        return _result(
+            c,
+            Status.unverifiable,
+            confidence=0.5,
+            reasons=[f"{ident} is not in the local index ({ctx.index_size:,} records); it may still exist"],
+        )
+    reasons = [f"no record in the index ({ctx.index_size:,} records) matches this title"]
+    id_hits = [a for a in assessments if a.ident and a.ident.agrees]
+    if id_hits:
+        reasons.append(f"its identifier belongs to a different work: {id_hits[0].record.reference()}")
+    year_problem = _impossible_year(c, ctx)
+    if year_problem:
+        reasons.append(year_problem)
+    cited_venue = stated_venue(c)
+    if cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue):
+        reasons.append(f"venue {cited_venue!r} is not a known venue")
+    if suggestions:
+        reasons.append("closest real works are listed as suggestions, not as the answer")
+    return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
+
+
+def _judge_fields(c: Citation, best: Assessment, assessments: list[Assessment], ctx: Context) -> CitationResult:
+    """The cited work is `best`: verified if every stated field agrees, else a mismatch naming them."""
     checks, problems = _field_checks(c, best, ctx)
+    year_problem = _impossible_year(c, ctx)
     if year_problem:
         problems = [f"{p} ({year_problem})" if p.startswith("year is") else p for p in problems]
         if not any(p.startswith("year is") for p in problems):
