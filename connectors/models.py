@@ -96,6 +96,8 @@ class Citation(BaseModel):
     doi: str | None = None
     arxiv_id: str | None = None
     url: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None  # ISBN-13 digits (an ISBN-10 is converted)
     # Spans of the in-text mentions ('[3]', 'Smith et al. (2020)') that point to this reference-list entry.
     mentions: list[tuple[int, int]] = Field(default_factory=list)
 

@@ -493,3 +493,168 @@ def test_hostile_input_is_linear(name: str) -> None:
     cites = extract_citations(text)
     assert time.perf_counter() - t0 < 2.0
     assert all(c.raw == text[c.start : c.end] for c in cites)
+
+
+# --- PMIDs, ISBNs and the URLs of scholarly sites ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "raw", "fields"),
+    [
+        ("PMID: 31452104", "PMID: 31452104", {"pmid": "31452104"}),
+        ("PMID 31452104.", "PMID 31452104", {"pmid": "31452104"}),
+        ("(PMID:31452104);", "PMID:31452104", {"pmid": "31452104"}),
+        ("https://pubmed.ncbi.nlm.nih.gov/31452104/.", "https://pubmed.ncbi.nlm.nih.gov/31452104/", {"pmid": "31452104"}),
+        ("pubmed.ncbi.nlm.nih.gov/31452104/", "pubmed.ncbi.nlm.nih.gov/31452104/", {"pmid": "31452104"}),
+        ("<https://www.ncbi.nlm.nih.gov/pubmed/31452104>", "https://www.ncbi.nlm.nih.gov/pubmed/31452104", {"pmid": "31452104"}),
+        ("ncbi.nlm.nih.gov/pubmed/31452104", "ncbi.nlm.nih.gov/pubmed/31452104", {"pmid": "31452104"}),
+        # A PMC id is kept as the URL of its page.
+        ("https://www.ncbi.nlm.nih.gov/pmc/articles/PMC8371605/", "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC8371605/",
+         {"url": "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC8371605/"}),
+        ("PMCID: PMC8371605.", "PMCID: PMC8371605", {"url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC8371605/"}),
+        # ISBNs, checksum-validated, as ISBN-13 digits.
+        ("ISBN 978-0-262-03561-3", "ISBN 978-0-262-03561-3", {"isbn": "9780262035613"}),
+        ("ISBN-13: 978 0 262 03561 3,", "ISBN-13: 978 0 262 03561 3", {"isbn": "9780262035613"}),
+        ("ISBN: 9780262035613.", "ISBN: 9780262035613", {"isbn": "9780262035613"}),
+        ("ISBN-10: 0-262-03561-8;", "ISBN-10: 0-262-03561-8", {"isbn": "9780262035613"}),
+        ("(978-0-262-03561-3)", "978-0-262-03561-3", {"isbn": "9780262035613"}),
+        # OpenReview, Semantic Scholar, IEEE Xplore, ScienceDirect: the page's URL.
+        ("https://openreview.net/forum?id=YicbFdNTTy.", "https://openreview.net/forum?id=YicbFdNTTy",
+         {"url": "https://openreview.net/forum?id=YicbFdNTTy"}),
+        ("<https://openreview.net/pdf?id=rJXMpikCZ>,", "https://openreview.net/pdf?id=rJXMpikCZ",
+         {"url": "https://openreview.net/pdf?id=rJXMpikCZ"}),
+        ("openreview.net/forum?id=rJXMpikCZ", "openreview.net/forum?id=rJXMpikCZ", {"url": "openreview.net/forum?id=rJXMpikCZ"}),
+        (
+            "https://www.semanticscholar.org/paper/Attention-is-All-you-Need-Vaswani-Shazeer/204e3073870fae3d05bcbc2f6a8e263d9b72e776.",
+            "https://www.semanticscholar.org/paper/Attention-is-All-you-Need-Vaswani-Shazeer/204e3073870fae3d05bcbc2f6a8e263d9b72e776",
+            {"doi": None},
+        ),
+        ("https://ieeexplore.ieee.org/document/7780459.", "https://ieeexplore.ieee.org/document/7780459",
+         {"url": "https://ieeexplore.ieee.org/document/7780459", "doi": None}),
+        ("https://www.sciencedirect.com/science/article/pii/S0893608014002135",
+         "https://www.sciencedirect.com/science/article/pii/S0893608014002135", {"doi": None}),
+        # ACL Anthology: the URL, and ACL's DOI where the paper has one (2016 on).
+        ("https://aclanthology.org/N19-1423/", "https://aclanthology.org/N19-1423/", {"doi": "10.18653/v1/n19-1423"}),
+        ("(https://aclanthology.org/D19-1410.pdf).", "https://aclanthology.org/D19-1410.pdf", {"doi": "10.18653/v1/d19-1410"}),
+        ("https://www.aclweb.org/anthology/P18-1031", "https://www.aclweb.org/anthology/P18-1031", {"doi": "10.18653/v1/p18-1031"}),
+        ("aclanthology.org/2020.acl-main.1", "aclanthology.org/2020.acl-main.1", {"doi": "10.18653/v1/2020.acl-main.1"}),
+        ("https://aclanthology.org/W10-3001.pdf", "https://aclanthology.org/W10-3001.pdf",
+         {"doi": None, "url": "https://aclanthology.org/W10-3001.pdf"}),
+        ("https://aclanthology.org/2020.tacl-1.5/", "https://aclanthology.org/2020.tacl-1.5/", {"doi": None}),
+        # Publishers' pages that embed the DOI.
+        ("https://dl.acm.org/doi/10.1145/3442188.3445922.", "https://dl.acm.org/doi/10.1145/3442188.3445922",
+         {"doi": "10.1145/3442188.3445922"}),
+        ("https://dl.acm.org/doi/pdf/10.1145/3442188.3445922?download=true", "https://dl.acm.org/doi/pdf/10.1145/3442188.3445922?download=true",
+         {"doi": "10.1145/3442188.3445922"}),
+        ("[link](https://link.springer.com/article/10.1007/BF00994018)", "https://link.springer.com/article/10.1007/BF00994018",
+         {"doi": "10.1007/bf00994018"}),
+        ("https://link.springer.com/content/pdf/10.1007/BF00994018.pdf", "https://link.springer.com/content/pdf/10.1007/BF00994018.pdf",
+         {"doi": "10.1007/bf00994018"}),
+        ("https://onlinelibrary.wiley.com/doi/10.1111/j.2517-6161.1996.tb02080.x;",
+         "https://onlinelibrary.wiley.com/doi/10.1111/j.2517-6161.1996.tb02080.x", {"doi": "10.1111/j.2517-6161.1996.tb02080.x"}),
+        ("https://onlinelibrary.wiley.com/doi/abs/10.1111/j.2517-6161.1996.tb02080.x",
+         "https://onlinelibrary.wiley.com/doi/abs/10.1111/j.2517-6161.1996.tb02080.x", {"doi": "10.1111/j.2517-6161.1996.tb02080.x"}),
+        # A Springer chapter DOI holds the book's ISBN: it stays the DOI.
+        ("https://doi.org/10.1007/978-3-030-58452-8_13", "https://doi.org/10.1007/978-3-030-58452-8_13",
+         {"doi": "10.1007/978-3-030-58452-8_13", "isbn": None}),
+    ],
+)
+def test_more_standalone_identifiers_in_prose(written: str, raw: str, fields: dict[str, str | None]) -> None:
+    text = f"For details see {written} and the discussion there."
+    c = _one(text)
+    assert c.raw == raw == text[c.start : c.end]
+    assert {k: getattr(c, k) for k in fields} == fields
+    if "url" not in fields and raw.lower().startswith(("http", "pubmed", "ncbi", "openreview", "aclanthology")):
+        assert c.url == raw
+
+
+def test_invalid_and_non_scholarly_identifiers_are_ignored() -> None:
+    text = (
+        "The ISBN 978-0-262-03561-4 has a wrong check digit, as has 978-0-262-03561-2; call 978-555-0100. "
+        "Code is at https://github.com/google-research/bert, a summary at https://lilianweng.github.io/posts/2023-06-23-agent/, "
+        "reviews at https://openreview.net/group?id=ICLR.cc/2021/Conference and talks at https://aclanthology.org/events/acl-2019/."
+    )
+    assert extract_citations(text) == []
+    assert all(not i.scholarly for i in find_identifiers(text))
+    assert len(find_identifiers(text)) == 4  # the links are still identifiers, just not citations
+
+
+def test_new_identifiers_belong_to_their_reference_entry() -> None:
+    text = (
+        "## References\n\n"
+        "1. Jumper J, Evans R, Pritzel A, et al. Highly accurate protein structure prediction with AlphaFold. "
+        "Nature. 2021;596(7873):583-589. doi:10.1038/s41586-021-03819-2. PMID: 34265844; PMCID: PMC8371605.\n"
+        "2. Goodfellow, I., Bengio, Y., & Courville, A. (2016). *Deep Learning*. MIT Press. ISBN 978-0-262-03561-3.\n"
+        "3. Devlin, J., Chang, M.-W., Lee, K., & Toutanova, K. (2019). BERT: Pre-training of deep bidirectional "
+        "transformers for language understanding. In *Proceedings of NAACL-HLT* (pp. 4171–4186). https://aclanthology.org/N19-1423/\n"
+        "4. Reimers, N., & Gurevych, I. (2019). Sentence-BERT: Sentence embeddings using Siamese BERT-networks. "
+        "In *EMNLP-IJCNLP*. https://aclanthology.org/D19-1410.pdf\n"
+        "5. Farkas, R., Vincze, V., Móra, G., Csirik, J., & Szarvas, G. (2010). The CoNLL-2010 shared task: Learning to detect "
+        "hedges and their scope in natural language text. In *CoNLL Shared Task*. https://aclanthology.org/W10-3001/\n"
+        "6. Dosovitskiy, A., et al. (2021). An image is worth 16x16 words: Transformers for image recognition at scale. "
+        "ICLR. https://openreview.net/forum?id=YicbFdNTTy\n"
+        "7. Bender, E. M., Gebru, T., McMillan-Major, A., & Shmitchell, S. (2021). On the dangers of stochastic parrots. "
+        "In *FAccT* (pp. 610–623). https://dl.acm.org/doi/10.1145/3442188.3445922\n"
+    )
+    alpha, book, bert, sbert, hedges, vit, parrots = extract_citations(text)
+    assert (alpha.title, alpha.year, alpha.doi, alpha.pmid) == (
+        "Highly accurate protein structure prediction with AlphaFold", 2021, "10.1038/s41586-021-03819-2", "34265844"
+    )
+    assert alpha.url == "https://pmc.ncbi.nlm.nih.gov/articles/PMC8371605/"
+    assert (book.title, book.year, book.isbn, book.venue) == ("Deep Learning", 2016, "9780262035613", "MIT Press")
+    assert bert.title.startswith("BERT: Pre-training") and bert.year == 2019
+    assert (bert.doi, bert.url) == ("10.18653/v1/n19-1423", "https://aclanthology.org/N19-1423/")
+    assert (sbert.doi, sbert.authors[0].family) == ("10.18653/v1/d19-1410", "Reimers")
+    assert (hedges.doi, hedges.url, hedges.year) == (None, "https://aclanthology.org/W10-3001/", 2010)
+    assert (vit.url, vit.doi, vit.year) == ("https://openreview.net/forum?id=YicbFdNTTy", None, 2021)
+    assert (parrots.doi, parrots.title) == ("10.1145/3442188.3445922", "On the dangers of stochastic parrots")
+    assert all(c.raw == text[c.start : c.end] and c.raw[0].isupper() for c in (alpha, book, bert, sbert, hedges, vit, parrots))
+
+
+def test_identifiers_next_to_an_inline_citation_and_in_bibtex() -> None:
+    text = "As Devlin et al. (2019) show (https://aclanthology.org/N19-1423/), pre-training helps; see also PMID 31452104."
+    cites = extract_citations(text)
+    assert [c.raw for c in cites] == ["Devlin et al. (2019)", "https://aclanthology.org/N19-1423/", "PMID 31452104"]
+    assert (cites[1].doi, cites[2].pmid) == ("10.18653/v1/n19-1423", "31452104")
+    bib = (
+        "@book{goodfellow2016,\n  title = {Deep Learning},\n  author = {Goodfellow, Ian and Bengio, Yoshua and Courville, Aaron},\n"
+        "  publisher = {MIT Press},\n  year = {2016},\n  isbn = {0-262-03561-8}\n}\n"
+        "@article{jumper2021,\n  title = {Highly accurate protein structure prediction with AlphaFold},\n  author = {Jumper, John},\n"
+        "  journal = {Nature},\n  year = {2021},\n  pmid = {34265844}\n}\n"
+    )
+    book, alpha = extract_citations(bib)
+    assert (book.key, book.isbn, alpha.pmid) == ("goodfellow2016", "9780262035613", "34265844")
+
+
+def test_parse_reference_identifier_fields() -> None:
+    ref = parse_reference("Sutton RS, Barto AG. Reinforcement learning: an introduction. 2nd ed. MIT Press; 2018. ISBN 978-0-262-03924-6.")
+    assert (ref.title, ref.year, ref.isbn) == ("Reinforcement learning: an introduction", 2018, "9780262039246")
+    ids = find_identifiers("PMID: 31452104 and ISBN 0-262-03561-8 2016 and https://aclanthology.org/2021.tacl-1.1")
+    assert [(i.pmid, i.isbn, i.doi) for i in ids] == [("31452104", None, None), (None, "9780262035613", None), (None, None, None)]
+    assert ids[1].end == len("PMID: 31452104 and ISBN 0-262-03561-8")
+
+
+NEW_HOSTILE = {
+    "pmids": "PMID: " * (N // 6),
+    "pmid_digits": "PMID " + "1" * N,
+    "pmcids": "PMCID: PMC" * (N // 10),
+    "isbn_prefixes": "ISBN " * (N // 5),
+    "isbn_digits": "ISBN " + "1 " * (N // 2),
+    "isbn_hyphens": "978-" * (N // 4),
+    "bad_isbns": "978-0-262-03561-4 " * (N // 18),  # a wrong check digit: scanned, never a citation
+    "openreview": "https://openreview.net/forum?id=" * (N // 32),
+    "openreview_amps": "https://openreview.net/forum?" + "a&" * (N // 2),
+    "acl_urls": "aclanthology.org/" * (N // 17),
+    "acl_ids": "https://aclanthology.org/2020." + "a-" * (N // 2),
+    "pubmed_urls": "pubmed.ncbi.nlm.nih.gov/" * (N // 24),
+    "publisher_urls": "https://dl.acm.org/doi/10.1145/ " * (N // 32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_HOSTILE))
+def test_hostile_identifier_input_is_linear(name: str) -> None:
+    text = NEW_HOSTILE[name]
+    t0 = time.perf_counter()
+    cites = extract_citations(text)
+    assert time.perf_counter() - t0 < 2.0
+    assert all(c.raw == text[c.start : c.end] for c in cites)

@@ -103,6 +103,7 @@ class Verifier:
                 authors=tuple(a.family for a in c.authors),
                 doi=c.doi,
                 arxiv_id=c.arxiv_id,
+                pmid=c.pmid,
             )
             for c in citations
         ]

@@ -232,7 +232,15 @@ def _result(c: Citation, status: Status, **kw: object) -> CitationResult:
 
 
 def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
-    if not (c.title or c.doi or c.arxiv_id):
+    if not (c.title or c.doi or c.arxiv_id or c.pmid):
+        if c.url or c.isbn:
+            what = f"ISBN {c.isbn}" if c.isbn else c.url
+            return _result(
+                c,
+                Status.unverifiable,
+                confidence=0.5,
+                reasons=[f"{what} names a work this index cannot look up offline (try --online, or cite it with its title)"],
+            )
         return _result(
             c,
             Status.unverifiable,
@@ -256,7 +264,7 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
         doi_problem = _doi_problem(c, None, ctx)
         if doi_problem:
             return _result(c, Status.fabricated, confidence=0.8, suggestions=suggestions, reasons=[doi_problem])
-        ident = c.doi or c.arxiv_id
+        ident = c.doi or c.arxiv_id or f"PMID {c.pmid}"
         return _result(
             c,
             Status.unverifiable,

@@ -13,7 +13,9 @@ tables, BibTeX blocks and bare identifiers. The extractor walks the text once, l
 * in everything else (prose), author–year citations ("Vaswani et al. (2017)", "(Hinton, 2006)",
   "[Hinton, 2006]"), titles quoted next to them, titles with their authors named in the sentence
   ('"Title" by A and B (Venue, 2021)', 'In *Title* (2020), Smith and colleagues show',
-  "Smith et al.'s *Title* (2020)") and standalone DOIs / arXiv ids are citations of their own;
+  "Smith et al.'s *Title* (2020)") and standalone identifiers (DOI, arXiv id, PMID, ISBN, the URL of
+  a paper's page: OpenReview, ACL Anthology, Semantic Scholar, PubMed, publishers) are citations of
+  their own; an ordinary link (code, a blog) is not;
 * finally `link_mentions` attaches in-text mentions ("Smith et al. (2020)", "[2, 5-7]", "[^1]",
   "<sup>1</sup>", "\\cite{key}") to the entry of the answer's own reference list they point to: they
   go to that entry's `mentions` instead of being citations that need verifying.
@@ -40,6 +42,7 @@ from citeproof.verifier.refparse import (
     ParsedReference,
     find_identifiers,
     find_year,
+    norm_isbn,
     parse_reference,
 )
 
@@ -99,7 +102,7 @@ _NARRATIVE_RE = re.compile(
 # it is one only next to a title ('Liu (2023), in *Title*') or linked to an entry of the answer's
 # reference list with that first author and year.
 _ONE_NAME_NARRATIVE_RE = re.compile(rf"(?<![\w'’])({_FAMILY})(?:['’]s)?\s\(((?:1[89]|20)\d\d)[a-z]?\)")
-_EVIDENCE_RE = re.compile(r"\d|[\"“„«]")
+_EVIDENCE_RE = re.compile(r"\d|[\"“„«]|openreview\.net/|semanticscholar\.org/", re.IGNORECASE)
 _PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b(?:1[89]|20)\d\d[a-z]?\)")
 _QUOTED_YEAR_RE = re.compile(
     r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b((?:1[89]|20)\d\d)[a-z]?\)'
@@ -195,13 +198,19 @@ def _bib_citation(text: str, e: BibEntry, start: int, end: int) -> Citation:
     # Not the dump reader's strict BibTeX name grammar: LLM-written BibTeX separates names with commas
     # and ends lists with "et al", which the free-text author parser understands.
     authors, et_al = parse_authors(e.fields.get("author") or e.fields.get("editor"))
-    base = Citation(raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al)
+    base = Citation(
+        raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al,
+        isbn=norm_isbn(e.fields.get("isbn")),
+    )
     try:
         rec = record_from_bibtex(e)
     except DumpFormatError:  # no usable title: still a claim, with whatever else it states
         return base.model_copy(update={"year": find_year(e.fields.get("year", "")), "doi": norm_doi(e.fields.get("doi"))})
     return base.model_copy(
-        update={"title": rec.title, "year": rec.year, "venue": rec.venue, "doi": rec.doi, "arxiv_id": rec.arxiv_id, "url": rec.url}
+        update={
+            "title": rec.title, "year": rec.year, "venue": rec.venue, "doi": rec.doi, "arxiv_id": rec.arxiv_id,
+            "url": rec.url, "pmid": rec.pmid,
+        }
     )
 
 
@@ -361,7 +370,7 @@ def _is_reference(ref: ParsedReference, s: str, item: bool) -> bool:
     ('1. "Deep Learning"'), the form LLMs use when asked for titles only."""
     if not ref.title or sum(ch.isalpha() for ch in ref.title) < 3:
         return False
-    dated = ref.year is not None or bool(ref.doi or ref.arxiv_id)
+    dated = ref.year is not None or bool(ref.doi or ref.arxiv_id or ref.pmid or ref.isbn)
     if not ref.title_marked and (len(ref.title) > 400 or _PAREN_YEAR_IN_TITLE_RE.search(ref.title)):
         return False  # a sentence that cites ("The Transformer (Vaswani et al., 2017) ..."), not a title
     if ref.authors and dated:
@@ -476,13 +485,14 @@ def _prose_citations(text: str, a: int, b: int, titled: list[Citation] | None = 
         starts = [c.start for c in cites]
     idents = []
     for ident in find_identifiers(text[a:b]):
-        if ident.doi is None and ident.arxiv_id is None:
+        if not ident.scholarly:
             continue  # an ordinary link is not a citation
         s, e = a + ident.start, a + ident.end
         i = bisect.bisect_right(starts, s) - 1
         if i >= 0 and e <= cites[i].end:  # inside a citation: it is that citation's identifier
             owner = cites[i]
             owner.doi, owner.arxiv_id, owner.url = owner.doi or ident.doi, owner.arxiv_id or ident.arxiv_id, owner.url or ident.url
+            owner.pmid, owner.isbn = owner.pmid or ident.pmid, owner.isbn or ident.isbn
         else:
             idents.append(_identifier_citation(text, a, ident))
     return _disjoint([*cites, *idents])
@@ -511,7 +521,8 @@ def _parsed_names(names: str) -> tuple[tuple[Author, ...], bool]:
 
 def _identifier_citation(text: str, offset: int, ident: Identifier) -> Citation:
     return _citation(
-        text, offset + ident.start, offset + ident.end, doi=ident.doi, arxiv_id=ident.arxiv_id, url=ident.url
+        text, offset + ident.start, offset + ident.end, doi=ident.doi, arxiv_id=ident.arxiv_id, url=ident.url,
+        pmid=ident.pmid, isbn=ident.isbn,
     )
 
 
@@ -662,6 +673,8 @@ def _table_citations(text: str, rows: list[tuple[int, int]]) -> list[Citation]:
                 doi=next((i.doi for i in ids if i.doi), None),
                 arxiv_id=next((i.arxiv_id for i in ids if i.arxiv_id), None),
                 url=next((i.url for i in ids if i.url), None),
+                pmid=next((i.pmid for i in ids if i.pmid), None),
+                isbn=next((i.isbn for i in ids if i.isbn), None),
             )
         )
     return out
@@ -749,7 +762,7 @@ def _family_key(family: str) -> str:
 def _author_year_entry(c: Citation | _Mention, by_author: dict[tuple[str, int], list[Citation]]) -> Citation | None:
     """The entry an author–year mention points to: same first author and year; when several share
     them, the one that agrees on the second author and on the length of the list."""
-    if c.title or not c.authors or c.year is None or c.doi or c.arxiv_id or c.url or c.key:
+    if c.title or not c.authors or c.year is None or c.doi or c.arxiv_id or c.url or c.pmid or c.isbn or c.key:
         return None
     cands = by_author.get((_family_key(c.authors[0].family), c.year))
     if not cands:
@@ -786,6 +799,8 @@ class _Mention:
     doi: None = None
     arxiv_id: None = None
     url: None = None
+    pmid: None = None
+    isbn: None = None
     key: None = None
 
 

@@ -24,7 +24,7 @@ MENTION_CONFIDENCE = 0.6  # "a work like this exists" is weaker evidence than a 
 
 
 def is_mention(c: Citation) -> bool:
-    return bool(c.authors and c.year and not (c.title or c.doi or c.arxiv_id or c.url))
+    return bool(c.authors and c.year and not (c.title or c.doi or c.arxiv_id or c.pmid or c.isbn or c.url))
 
 
 def _context(text: str, c: Citation) -> str:

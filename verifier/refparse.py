@@ -4,7 +4,7 @@ LLMs write references in APA, IEEE, MLA, Chicago, Harvard, Vancouver, ACM and Na
 markdown variants of them (`**Title** — Authors (Venue Year)`, `[Title](https://doi.org/...)`). No
 grammar covers them all, so the parser works from the strongest evidence down:
 
-1. identifiers (DOI, arXiv id, URL) are pulled out first and blanked, so their dots and digits can't
+1. identifiers (DOI, arXiv id, PMID, ISBN, URL) are pulled out first and blanked, so their dots and digits can't
    be mistaken for sentence ends or years;
 2. a title that the writer marked (quotes, bold, link text) wins;
 3. otherwise the reference is cut into segments at sentence ends that are not initials ("J. B."), and
@@ -18,6 +18,7 @@ Every regex here is bounded or anchored on a literal, so a hostile string costs 
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -26,7 +27,7 @@ from citeproof.connectors.models import Author
 from citeproof.connectors.text import clean_text, latex_to_unicode, norm_arxiv_id, norm_doi, strip_markup
 from citeproof.verifier.names import looks_like_names, parse_authors
 
-__all__ = ["Identifier", "ParsedReference", "find_identifiers", "find_year", "parse_reference"]
+__all__ = ["Identifier", "ParsedReference", "acl_doi", "find_identifiers", "find_year", "norm_isbn", "parse_reference"]
 
 
 @dataclass(slots=True)
@@ -42,6 +43,8 @@ class ParsedReference:
     doi: str | None = None
     arxiv_id: str | None = None
     url: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None
     title_marked: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -51,13 +54,21 @@ class ParsedReference:
 
 @dataclass(frozen=True, slots=True)
 class Identifier:
-    """A DOI, arXiv id or URL found in text: its span, and what it resolves to."""
+    """A DOI, arXiv id, PMID, ISBN or URL found in text: its span, and what it resolves to."""
 
     start: int
     end: int
     doi: str | None = None
     arxiv_id: str | None = None
     url: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None  # ISBN-13 digits
+
+    @property
+    def scholarly(self) -> bool:
+        """Whether it names a work: an id, or the URL of a paper's page (OpenReview, ACL Anthology,
+        Semantic Scholar, a publisher's article page). An ordinary link (code, a blog) does not."""
+        return bool(self.doi or self.arxiv_id or self.pmid or self.isbn or (self.url and _PAPER_URL_RE.search(self.url)))
 
 
 # --- identifiers ---------------------------------------------------------------------------------
@@ -65,6 +76,29 @@ class Identifier:
 # Also the scheme-less forms MLA prints: "arxiv.org/abs/2005.14165", "doi.org/10.1038/...", "www.".
 _URL_RE = re.compile(
     r"(?<![\w@/.])(?:https?://|www\.|(?:dx\.)?doi\.org/|arxiv\.org/)[^\s<>\"'\[\]{}|\\^`]{1,2000}", re.IGNORECASE
+)
+# ... and those of the scholarly sites ("pubmed.ncbi.nlm.nih.gov/31452104/", "aclanthology.org/N19-1423"),
+# looked for only where one of `_HOSTS` occurs (a second pattern, so that the common scan stays short).
+_HOSTS = (
+    "ncbi.nlm.nih.gov/", "europepmc.org/", "openreview.net/", "aclanthology.org/", "aclweb.org/", "semanticscholar.org/",
+    "dl.acm.org/", "link.springer.com/", "onlinelibrary.wiley.com/", "ieeexplore.ieee.org/", "sciencedirect.com/",
+)
+_HOST_URL_RE = re.compile(
+    r"(?<![\w@/.])(?:(?:pubmed\.|pmc\.)?ncbi\.nlm\.nih\.gov/|europepmc\.org/|openreview\.net/|aclanthology\.org/"
+    r"|(?:anthology\.)?aclweb\.org/|(?:api\.)?semanticscholar\.org/|dl\.acm\.org/|link\.springer\.com/"
+    r"|onlinelibrary\.wiley\.com/|ieeexplore\.ieee\.org/|sciencedirect\.com/)[^\s<>\"'\[\]{}|\\^`]{1,2000}",
+    re.IGNORECASE,
+)
+# The page of one paper on a scholarly site: a citation even where the URL holds no DOI or arXiv id.
+_PAPER_URL_RE = re.compile(
+    r"(?:^|[/.])(?:openreview\.net/(?:forum|pdf|attachment)\?(?:[^#\s]{0,200}&)?id="
+    r"|(?:aclanthology\.org|aclweb\.org/anthology|anthology\.aclweb\.org)/(?:[a-z]/[a-z]\d\d/|papers/)?(?:[a-z]\d\d-\d|\d{4}\.[a-z])"
+    r"|semanticscholar\.org/(?:paper/|arxiv/|corpusid:)|ieeexplore\.ieee\.org/(?:abstract/)?(?:document|stamp|xpls?)/"
+    r"|sciencedirect\.com/science/article/|ncbi\.nlm\.nih\.gov/pmc/articles/|pmc\.ncbi\.nlm\.nih\.gov/articles/"
+    r"|europepmc\.org/(?:article|abstract)/|proceedings\.neurips\.cc/paper|papers\.nips\.cc/paper"
+    r"|proceedings\.mlr\.press/v\d|jmlr\.org/papers/v\d|dl\.acm\.org/(?:doi|citation)"
+    r"|link\.springer\.com/(?:article|chapter|book)/|onlinelibrary\.wiley\.com/doi/)",
+    re.IGNORECASE,
 )
 _DOI_RE = re.compile(r"(?<![\w./])(?:doi\s{0,2}:\s{0,2}|doi\s{1,2})?10\.\d{4,9}/[^\s<>\"\[\]{}]{1,300}", re.IGNORECASE)
 _ARXIV_RE = re.compile(
@@ -78,7 +112,32 @@ _BARE_ARXIV_RE = re.compile(
     r"|nlin|q-bio|q-fin|stat|cmp-lg|chao-dyn|solv-int|patt-sol|adap-org|alg-geom|dg-ga|funct-an|q-alg)"
     r"(?:\.[A-Z]{2})?/\d{7}(?:v\d{1,3})?|\d{4}\.\d{4,5}v\d{1,3})(?!\w|\.\d)"
 )
-_URL_DOI_RE = re.compile(r"(?:doi\.org/|/)(10\.\d{4,9}/.{1,300})", re.IGNORECASE)
+_URL_DOI_RE = re.compile(r"(?:doi\.org/|[/=])(10\.\d{4,9}/.{1,300})", re.IGNORECASE)
+# What a publisher's URL adds after the DOI: '.../10.3389/fnins.2020.00001/full', '.../s11263-015-0816-y.pdf'.
+_URL_DOI_TAIL_RE = re.compile(r"(?:\.pdf|/(?:full|abstract|pdf|epdf|meta|fulltext(?:\.html)?))$", re.IGNORECASE)
+_PUBMED_URL_RE = re.compile(
+    r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|ncbi\.nlm\.nih\.gov/pubmed/(?:\?term=)?|europepmc\.org/(?:article|abstract)/med/)(\d{1,9})(?![\w.])",
+    re.IGNORECASE,
+)
+_PMID_RE = re.compile(r"(?<![\w/])(?:PMID|[Pp]mid|Pub[Mm]ed\s?ID)\s{0,2}[:#]?\s{0,2}(\d{1,9})(?![\w-]|\.\d)")
+# A PMC id is kept as the URL of its PMC page (citations have no field of their own for it).
+_PMCID_RE = re.compile(r"(?<![\w/])(?:PMCID\s{0,2}:?\s{0,2})?(PMC\d{4,9})(?![\w-]|\.\d)")
+# 'ISBN 978-0-262-03561-3', 'ISBN-10: 0-262-03561-8', 'ISBN 978 0 262 03561 3': the digits are read
+# greedily and then cut where 13 or 10 of them make a valid ISBN (`_isbn_at`).
+_ISBN_RE = re.compile(r"(?<!\w)(?:ISBN|isbn)(?:[-‐ ]?1[03](?!\d))?\s{0,2}:?\s{0,2}([\dXx](?:[ \-‐]?[\dXx]){9,16})")
+# Without the prefix only a hyphenated ISBN-13 ('978-0-262-03561-3'), which is nothing else.
+_BARE_ISBN_RE = re.compile(r"(?<![\w/.\-‐])97[89](?:[-‐]\d{1,7}){3}[-‐]\d(?![\w\-‐]|\.\d)")
+# ACL Anthology ids: old-style 'N19-1423' (venue letter, year, number) and new-style '2020.acl-main.1'.
+_ACL_URL_RE = re.compile(
+    r"(?:aclanthology\.org|aclweb\.org/anthology|anthology\.aclweb\.org)/(?:[a-z]/[a-z]\d\d/|papers/)?"
+    r"([a-z]\d\d-\d{4}|\d{4}\.[a-z\d]{1,40}(?:-[a-z\d]{1,40}){0,3}\.\d{1,4})(?:v\d{1,2})?(?![\w-]|\.\d)",
+    re.IGNORECASE,
+)
+# ACL's DOIs (10.18653/v1/<id>) began in 2016, for the events the ACL publishes itself: ACL, NAACL,
+# EMNLP, EACL, CoNLL, SemEval and the workshops. The journals (CL, TACL: MIT Press DOIs), LREC, RANLP
+# and COLING before 2020 have none under this prefix.
+_ACL_DOI_LETTERS = frozenset("PNDEKSW")
+_ACL_NO_DOI_VENUES = frozenset({"cl", "tacl", "lrec", "ranlp"})
 _TRAILING = ".,;:!?'\"*_>`’”"
 
 
@@ -103,22 +162,99 @@ def _arxiv_from_doi(doi: str | None) -> str | None:
     return norm_arxiv_id(doi) if doi and doi.startswith("10.48550/arxiv.") else None
 
 
-def _identifier_from_url(start: int, url: str) -> Identifier:
-    doi = arxiv = None
-    low = url.lower()
+def _url_doi(url: str, low: str) -> str | None:
+    """The DOI a URL embeds (doi.org, and publishers' '/doi/10.1145/...', '/article/10.1007/...'),
+    without the query, fragment or '.pdf' that follow it in the URL."""
     m = _URL_DOI_RE.search(url)
-    if m and ("doi" in low or "/10." in low):
-        doi = norm_doi(m.group(1))
+    if not m or not ("doi" in low or "/10." in low or "=10." in low):
+        return None
+    doi = m.group(1)
+    for sep in "?#&" if m.group(0)[0] == "=" else "?#":
+        doi = doi.split(sep, 1)[0]
+    doi = _URL_DOI_TAIL_RE.sub("", doi.rstrip("/"))
+    return norm_doi(doi)
+
+
+def acl_doi(anthology_id: str) -> str | None:
+    """The DOI of an ACL Anthology paper ('N19-1423' -> '10.18653/v1/n19-1423'), where it has one:
+    new-style ids ('2020.acl-main.1') and old-style ones from 2016 on, of the ACL's own events."""
+    if anthology_id[:1].isdigit():
+        venue = anthology_id.split(".")[1].split("-")[0].lower()
+        return None if venue in _ACL_NO_DOI_VENUES else norm_doi(f"10.18653/v1/{anthology_id}")
+    aid = anthology_id.upper()
+    if aid[0] in _ACL_DOI_LETTERS and 16 <= int(aid[1:3]) < 60:
+        return norm_doi(f"10.18653/v1/{aid}")
+    return None
+
+
+def _identifier_from_url(start: int, url: str) -> Identifier:
+    arxiv = pmid = None
+    low = url.lower()
+    doi = _url_doi(url, low)
     i = low.find("arxiv.org/")
     if i >= 0:
         arxiv = norm_arxiv_id(url[i + 10 : i + 80])
-    return Identifier(start, start + len(url), doi=doi, arxiv_id=arxiv or _arxiv_from_doi(doi), url=url)
+    elif "semanticscholar.org/arxiv/" in low:
+        arxiv = norm_arxiv_id(url[low.find("/arxiv/") + 7 :][:80])
+    if "ncbi" in low or "europepmc" in low:
+        m = _PUBMED_URL_RE.search(url)
+        pmid = m.group(1).lstrip("0") or None if m else None
+    if doi is None and "acl" in low:
+        m = _ACL_URL_RE.search(url)
+        doi = acl_doi(m.group(1)) if m else None
+    return Identifier(start, start + len(url), doi=doi, arxiv_id=arxiv or _arxiv_from_doi(doi), url=url, pmid=pmid)
+
+
+_W13 = (1, 3) * 6 + (1,)
+_W10 = tuple(range(10, 0, -1))
+
+
+def _isbn13(digits: str) -> str | None:
+    """ISBN-13 digits for 13 or 10 digits ('X' last in an ISBN-10) with a valid check digit, else None."""
+    if len(digits) == 13 and digits.isdigit() and digits[:3] in ("978", "979"):
+        return digits if sum(map(operator.mul, map(int, digits), _W13)) % 10 == 0 else None
+    if len(digits) == 10 and digits[:9].isdigit() and (digits[9].isdigit() or digits[9] in "Xx"):
+        last = 10 if digits[9] in "Xx" else int(digits[9])
+        if (sum(map(operator.mul, map(int, digits[:9]), _W10)) + last) % 11:
+            return None
+        core = "978" + digits[:9]
+        return core + str(-sum(map(operator.mul, map(int, core), _W13)) % 10)
+    return None
+
+
+def norm_isbn(s: str | None) -> str | None:
+    """Canonical ISBN (13 digits) from an ISBN-10 or -13 written with or without hyphens and spaces,
+    or None when the check digit is wrong."""
+    if not s or len(s) > 40:
+        return None
+    return _isbn13("".join(ch for ch in s if ch.isdigit() or ch in "Xx"))
+
+
+def _isbn_at(s: str, a: int, b: int) -> tuple[int, str] | None:
+    """In the run of ISBN digits s[a:b], the valid ISBN that starts it: (its end, ISBN-13). The run
+    may go on into other numbers ('ISBN 0-262-03384-4 2009'), so it is cut only between groups."""
+    digits = ""
+    ends: dict[int, int] = {}
+    for k in range(a, b):
+        if s[k] in " -‐":
+            continue
+        digits += s[k]
+        if len(digits) in (10, 13) and (k + 1 == b or s[k + 1] in " -‐"):
+            ends[len(digits)] = k + 1
+    for n in (13, 10):
+        if n in ends:
+            isbn = _isbn13(digits[:n])
+            if isbn:
+                return ends[n], isbn
+    return None
 
 
 def find_identifiers(s: str) -> list[Identifier]:
-    """Every URL, DOI and arXiv id in `s`, in order, with trailing punctuation left out of the span.
+    """Every URL, DOI, arXiv id, PMID, PMC id and ISBN in `s`, in order, with trailing punctuation
+    left out of the span.
 
-    A DOI or arXiv id inside a URL belongs to the URL's identifier (one per URL)."""
+    An id inside a URL belongs to the URL's identifier (one per URL); an ACL Anthology URL gets the
+    paper's DOI where it has one."""
     found: list[Identifier] = []
     starts: list[int] = []  # the taken spans, disjoint and sorted, for an O(log n) overlap test
     ends: list[int] = []
@@ -135,11 +271,33 @@ def find_identifiers(s: str) -> list[Identifier]:
         url = _trim(m.group(0))
         if "." in url[url.find("/") + 2 :] or not url.lower().startswith("http"):
             take(_identifier_from_url(m.start(), url))
+    if any(h in s for h in _HOSTS):
+        for m in _HOST_URL_RE.finditer(s):
+            take(_identifier_from_url(m.start(), _trim(m.group(0))))
     for m in _DOI_RE.finditer(s):
         raw = _trim(m.group(0))
         doi = norm_doi(raw)
         if doi:
             take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=_arxiv_from_doi(doi)))
+    # Each scan only where its literal occurs: most text has none, and a scan is a pass over it.
+    if "MID" in s or "mid" in s or "ed ID" in s or "edID" in s:
+        for m in _PMID_RE.finditer(s):
+            pmid = m.group(1).lstrip("0")
+            if pmid:
+                take(Identifier(m.start(), m.end(), pmid=pmid))
+    if "PMC" in s:
+        for m in _PMCID_RE.finditer(s):
+            take(Identifier(m.start(), m.end(), url=f"https://pmc.ncbi.nlm.nih.gov/articles/{m.group(1)}/"))
+    if "ISBN" in s or "isbn" in s:
+        for m in _ISBN_RE.finditer(s):
+            hit = _isbn_at(s, m.start(1), m.end(1))
+            if hit:
+                take(Identifier(m.start(), hit[0], isbn=hit[1]))
+    if "978" in s or "979" in s:
+        for m in _BARE_ISBN_RE.finditer(s):
+            isbn = norm_isbn(m.group(0))
+            if isbn and len(isbn) == sum(ch.isdigit() for ch in m.group(0)):
+                take(Identifier(m.start(), m.end(), isbn=isbn))
     for rx in (_ARXIV_RE, _BARE_ARXIV_RE):
         for m in rx.finditer(s):
             take(Identifier(m.start(), m.end(), arxiv_id=norm_arxiv_id(m.group(1))))
@@ -443,6 +601,8 @@ def parse_reference(s: str) -> ParsedReference:
         ref.doi = ref.doi or ident.doi
         ref.arxiv_id = ref.arxiv_id or ident.arxiv_id
         ref.url = ref.url or ident.url
+        ref.pmid = ref.pmid or ident.pmid
+        ref.isbn = ref.isbn or ident.isbn
     w = "".join(chars)
     if "\\" in w:  # LaTeX accents ('Sch{\\"o}lkopf') carry quote characters that would look like a title
         w = latex_to_unicode(w)
