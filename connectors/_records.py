@@ -5,6 +5,7 @@ skip-and-count loop every reader runs its records through.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -65,7 +66,7 @@ def convert(
             rec = parse(item)
         except BadRecordError as e:
             why = str(e)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError) as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
             why = f"unusable record ({type(e).__name__}: {first})"
         else:
@@ -99,8 +100,8 @@ def year_of(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if 1400 <= value <= 2100 else None
-    if isinstance(value, float):
-        return year_of(int(value))
+    if isinstance(value, float):  # JSON allows 1e999 (inf) and NaN, which int() refuses
+        return year_of(int(value)) if math.isfinite(value) else None
     if isinstance(value, str):
         m = _YEAR.search(value)
         return int(m.group(1)) if m else None

@@ -49,7 +49,9 @@ _KEY = re.compile(r"[^\s,{}()=\"@]*")
 _NUMBER = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _AND = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
-_ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/.]*(?:abs/)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I)
+# Archive names (`hep-th`, `cond-mat`) are short: bounding them keeps a field of repeated "arxiv"
+# linear (unbounded, each occurrence rescanned the rest of the letters: quadratic).
+_ARXIV_IN_TEXT = re.compile(r"arxiv[:\s/.]*(?:abs/)?([a-z\-]{1,64}(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})", re.I)
 
 _JUNK_END = {"}": re.compile(r"[,\n}]"), ")": re.compile(r"[,\n)]")}
 # BibTeX predefines the month macros `jan` ... `dec`.

@@ -45,7 +45,9 @@ DBLP_RECORD_TAGS = frozenset(
 # Search API: {"result": {"hits": {"hit": [{"info": {...}}, ...]}}}
 DBLP_DESCEND = ("result", "hits")
 DBLP_STREAM = ("hit",)
-_HOMONYM = re.compile(r"\s+\d{4}$")
+# Starts only at the beginning of a whitespace run: a name with a long inner run of spaces is
+# scanned once, not once per space (quadratic).
+_HOMONYM = re.compile(r"(?<!\s)\s+\d{4}$")
 
 
 def strip_homonym(name: str) -> str:

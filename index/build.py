@@ -9,6 +9,7 @@ leaves a half index where a good one was.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -130,9 +131,45 @@ def build_index(
     return manifest
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, as another user's process
+    return True
+
+
+def _clean_stale(out: Path) -> None:
+    """Clear what killed builds and updates of `out` (SIGKILL, OOM killer, power loss) left beside it.
+
+    No `finally` runs after SIGKILL, so their `.NAME.tmp-PID` staging directories stay behind,
+    half-written, and would pile up at every crash. An `.NAME.old-PID` is the previous index, set
+    aside for the instant between the two renames of `_swap_into_place`: if `out` is missing, the
+    kill came in that instant and the old index is put back; otherwise it is garbage. Directories of
+    live processes (a concurrent build) are left alone.
+    """
+    if os.name != "posix":
+        return  # os.kill(pid, 0) is a liveness probe only on POSIX
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
+    stale: list[tuple[str, Path]] = []
+    for p in out.parent.iterdir():
+        m = pattern.fullmatch(p.name)
+        if m and p.is_dir() and not p.is_symlink() and not _pid_alive(int(m.group(2))):
+            stale.append((m.group(1), p))
+    for kind, p in sorted(stale, key=lambda kp: -kp[1].stat().st_mtime):  # newest old index first
+        if kind == "old" and not out.exists():
+            os.replace(p, out)
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+
+
 def _staging_dir(out: Path) -> Path:
     """An empty temporary directory beside `out`: on the same file system, so the final rename is
-    atomic, and hidden, so nothing mistakes it for an index."""
+    atomic, and hidden, so nothing mistakes it for an index. Leftovers of killed runs are cleared
+    first (`_clean_stale`)."""
+    _clean_stale(out)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)

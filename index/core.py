@@ -7,6 +7,7 @@ the cited work is the verifier's job (data flows one way: index -> verifier).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,11 @@ from citeproof.index.manifest import Manifest, load_manifest
 from citeproof.index.store import RecordStore, venue_key
 from citeproof.index.vectors import make_searchable
 
-__all__ = ["Hit", "Index", "Query", "open_index"]
+__all__ = ["VERIFY_CHECKSUMS_ENV", "Hit", "Index", "Query", "open_index"]
+
+# Set to 1 to check every file's SHA-256 whenever an index is opened, e.g. in a service that loads
+# indexes copied from elsewhere, without changing the code that opens them.
+VERIFY_CHECKSUMS_ENV = "CITEPROOF_VERIFY_CHECKSUMS"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class Query:
     doi: str | None = None
     arxiv_id: str | None = None
     pmid: str | None = None
+    # exhaustive: also run BM25 and dense search when the title is found verbatim (a retriever wants k
+    # works, the verifier only the exact match)
+    exhaustive: bool = False
 
 
 @dataclass
@@ -54,9 +62,19 @@ _RRF_K = 60
 class Index:
     """A read-only citeproof index directory, loaded once and shared (thread-safe for reads)."""
 
-    def __init__(self, directory: str | os.PathLike[str], model: str | None = None, verify_checksums: bool = False):
+    def __init__(
+        self, directory: str | os.PathLike[str], model: str | None = None, verify_checksums: bool | None = None
+    ):
+        """Open the index in `directory`. Its files are checked against the manifest before use: their
+        sizes always, their SHA-256 when `verify_checksums` is true (None: when `$CITEPROOF_VERIFY_CHECKSUMS`
+        is set; hashing reads every byte, so it is off by default)."""
         self.directory = Path(directory)
+        if verify_checksums is None:
+            verify_checksums = os.environ.get(VERIFY_CHECKSUMS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
         self.manifest: Manifest = load_manifest(self.directory, verify_checksums=verify_checksums)
+        missing = sorted({RECORDS, VECTORS} - self.manifest.files.keys())
+        if missing:  # a file the manifest does not list would be used unchecked
+            raise IndexCorruptError(f"{self.directory}: the manifest does not list {', '.join(missing)}")
         if model is not None:
             asked = Embedder(model).name
             if asked != self.manifest.model:
@@ -66,6 +84,16 @@ class Index:
                 )
         self.embedder = Embedder(self.manifest.model)
         self.store = RecordStore.open(self.directory / RECORDS)
+        # SQLite opens any file lazily: read it now, or a damaged store would fail every later lookup.
+        # Row ids are 1..count, so the last one (an O(log n) lookup, unlike COUNT) must be `count`.
+        try:
+            last = self.store.conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            self.store.close()
+            raise IndexCorruptError(f"{self.directory / RECORDS}: unreadable record store: {e}") from e
+        if last != self.manifest.count:
+            self.store.close()
+            raise IndexCorruptError(f"{self.directory}: record count differs from the manifest")
         self.vectors = make_searchable(_read_vectors(self.directory / VECTORS))
         if self.vectors.ntotal != self.manifest.count or self.vectors.d != self.manifest.dim:
             raise IndexCorruptError(f"{self.directory}: vector count or dimension differs from the manifest")
@@ -113,7 +141,7 @@ class Index:
         """
         with self._lock:
             exact_titles = [self.store.by_title_key(q.title) for q in queries]
-        titled = [i for i, q in enumerate(queries) if q.title and not exact_titles[i]]
+        titled = [i for i, q in enumerate(queries) if q.title and (q.exhaustive or not exact_titles[i])]
         qvecs = self.embed([queries[i].title or "" for i in titled]) if titled else None
         dense_lists: dict[int, list[tuple[int, float]]] = {}
         if qvecs is not None and self.manifest.count:
@@ -136,7 +164,7 @@ class Index:
                 add(self.store.by_arxiv(q.arxiv_id), "arxiv")
                 add(self.store.by_pmid(q.pmid), "pmid")
                 add(exact_titles[i], "title")
-                if not exact_titles[i]:
+                if q.exhaustive or not exact_titles[i]:
                     add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
                 dense = dense_lists.get(i, [])
                 add([r for r, _ in dense], "dense")

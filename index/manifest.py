@@ -7,7 +7,7 @@ half-written, or edited is detected before any of its bytes are used.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, Field
 
@@ -51,6 +51,13 @@ def file_entry(path: Path) -> FileEntry:
     return FileEntry(size=path.stat().st_size, sha256=h.hexdigest())
 
 
+def _plain_name(name: str) -> bool:
+    """Whether `name` is a bare file name. A manifest travels with the index, so it is as untrusted
+    as the files: a listed `../x` or `/etc/passwd` must not make opening an index stat or hash
+    files outside its directory."""
+    return name not in ("", ".", "..") and PurePosixPath(name).name == name and PureWindowsPath(name).name == name
+
+
 def load_manifest(directory: Path, verify_checksums: bool = False) -> Manifest:
     """Read and validate a manifest; sizes are always checked, checksums on request (they read every byte)."""
     path = directory / MANIFEST
@@ -67,7 +74,13 @@ def load_manifest(directory: Path, verify_checksums: bool = False) -> Manifest:
             f"{directory}: index format {manifest.format_version}, this citeproof reads {FORMAT_VERSION}; rebuild it"
         )
     for name, entry in manifest.files.items():
+        if not _plain_name(name):
+            raise IndexCorruptError(
+                f"{path}: lists {name!r}, which is not a file of the index directory; the manifest is damaged or hostile"
+            )
         f = directory / name
+        if f.is_symlink():  # e.g. unpacked from an archive: it could point anywhere
+            raise IndexCorruptError(f"{f}: is a symbolic link; an index holds its own files")
         if not f.is_file() or f.stat().st_size != entry.size:
             raise IndexCorruptError(f"{f}: missing or size differs from the manifest; the index is damaged")
         if verify_checksums and file_entry(f).sha256 != entry.sha256:

@@ -4,7 +4,8 @@ The index is loaded once, when the app is made; each verification runs in a work
 Verifier is thread-safe for reads) under a small capacity limit, so a burst of requests queues
 instead of starving the event loop, and `/healthz` stays responsive while it drains. Limits on
 body size and citation count keep one request from taking the service down; every refusal is a
-4xx with a `detail` that says what to change.
+4xx with a `detail` that says what to change. A request not served within the time limit is
+answered 503 (no worker was free) or 504 (its verification overran) instead of hanging its client.
 """
 
 from __future__ import annotations
@@ -29,11 +30,22 @@ from citeproof.verifier.core import IndexLike, Verifier
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.service.bibtex import bibtex_entry
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_CITATIONS", "DEFAULT_THREADS", "Health", "VerifyRequest", "create_app"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_CITATIONS",
+    "DEFAULT_THREADS",
+    "DEFAULT_TIMEOUT_S",
+    "Health",
+    "VerifyRequest",
+    "create_app",
+]
 
 DEFAULT_MAX_BYTES = 1_000_000
 DEFAULT_MAX_CITATIONS = 200
 DEFAULT_THREADS = 4
+# Ten times the p99 of the 200-request burst in bench/load_service.py: reached only by a stuck or
+# pathological verification, or by a queue far longer than a burst.
+DEFAULT_TIMEOUT_S = 30.0
 STATIC = Path(__file__).with_name("static")
 # The page loads nothing from elsewhere (the service often runs where there is no network at all).
 _PAGE_HEADERS = {
@@ -71,6 +83,8 @@ class Problem(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": Problem, "description": "Body larger than the service's limit (--max-bytes)"},
     422: {"model": Problem, "description": "Unusable input, or more citations than the limit (--max-citations)"},
+    503: {"model": Problem, "description": "No worker became free within the time limit; retry later"},
+    504: {"model": Problem, "description": "The verification took longer than the time limit"},
 }
 
 
@@ -80,6 +94,7 @@ class _Settings:
     max_bytes: int
     max_citations: int
     limiter: anyio.CapacityLimiter
+    timeout_s: float
 
 
 class _BodyLimit:
@@ -138,7 +153,31 @@ def _verify_text(settings: _Settings, text: str, *, bibtex: bool = False) -> Rep
 
 
 async def _in_thread(settings: _Settings, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs), limiter=settings.limiter)
+    """Run `fn` in a worker thread within `settings.timeout_s` (waiting for a worker included):
+    503 if no worker frees up in time, 504 if the work itself overruns.
+
+    A Python thread cannot be stopped, so overrunning work is abandoned but keeps its worker token
+    until it ends: it still counts against `threads`, and a flood of slow requests is answered 503
+    instead of piling up threads.
+    """
+    deadline = anyio.current_time() + settings.timeout_s
+    token = object()
+    with anyio.move_on_after(settings.timeout_s) as waiting:
+        await settings.limiter.acquire_on_behalf_of(token)
+    if waiting.cancelled_caught:
+        raise HTTPException(503, f"the service is busy: no worker became free within {settings.timeout_s:g}s; retry later")
+
+    def work() -> _T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            anyio.from_thread.run_sync(settings.limiter.release_on_behalf_of, token)
+
+    with anyio.move_on_after(deadline - anyio.current_time()):
+        return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+    raise HTTPException(
+        504, f"the verification took longer than {settings.timeout_s:g}s; send a shorter text or fewer citations"
+    )
 
 
 router = APIRouter()
@@ -233,13 +272,15 @@ def create_app(
     max_citations: int = DEFAULT_MAX_CITATIONS,
     threads: int = DEFAULT_THREADS,
     cors_origins: Sequence[str] = (),
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> FastAPI:
     """The citeproof web app over `index` (a directory, an open `Index`, a `Verifier`, or None: demo).
 
     CORS stays off unless `cors_origins` lists the origins that may call the API from a browser.
+    `timeout_s` bounds each request's wait for a worker plus its verification (503/504 beyond it).
     """
-    if max_bytes < 1 or max_citations < 1 or threads < 1:
-        raise ValueError("max_bytes, max_citations and threads must be positive")
+    if max_bytes < 1 or max_citations < 1 or threads < 1 or not timeout_s > 0:
+        raise ValueError("max_bytes, max_citations, threads and timeout_s must be positive")
     verifier = index if isinstance(index, Verifier) else Verifier(index)
 
     @asynccontextmanager
@@ -253,7 +294,7 @@ def create_app(
         description="Verify the citations in LLM output against a local index of real bibliographic records.",
         lifespan=lifespan,
     )
-    app.state.citeproof = _Settings(verifier, max_bytes, max_citations, anyio.CapacityLimiter(threads))
+    app.state.citeproof = _Settings(verifier, max_bytes, max_citations, anyio.CapacityLimiter(threads), timeout_s)
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if cors_origins:
