@@ -150,7 +150,7 @@ def _clean_stale(out: Path) -> None:
     kill came in that instant and the old index is put back; otherwise it is garbage. Directories of
     live processes (a concurrent build) are left alone.
     """
-    if os.name != "posix":
+    if os.name != "posix" or not out.parent.is_dir():
         return  # os.kill(pid, 0) is a liveness probe only on POSIX
     pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
     stale: list[tuple[str, Path]] = []

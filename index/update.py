@@ -31,6 +31,7 @@ from citeproof.index.build import (
     RECORDS,
     VECTORS,
     _batches,
+    _clean_stale,
     _staging_dir,
     _swap_into_place,
     embedding_text,
@@ -64,6 +65,7 @@ def add_records(
     """
     t0 = time.perf_counter()
     out = Path(index_dir)
+    _clean_stale(out)  # first: a kill between the two renames of an earlier swap left `out` missing
     old = load_manifest(out, verify_checksums=True)
     emb = embedder or Embedder(old.model)
     if emb.name != old.model:

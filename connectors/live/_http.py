@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import requests
+import urllib3
 from urllib3.util import Timeout
 
 from citeproof.connectors.env import cache_dir, citeproof_version
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 _C = TypeVar("_C", bound="LiveClient")
 
 DEFAULT_TIMEOUT = (5.0, 15.0)  # (connect, read) seconds; a request never outlasts the call's remaining budget
+MAX_BODY_BYTES = 64 << 20  # a Crossref page of 1,000 works is ~10 MB; more is a broken or hostile server
+_BODY_CHUNK = 1 << 16
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -442,12 +445,13 @@ class HttpClient:
                 break
             # `total` caps connect + wait for the response by what is left of the budget (urllib3
             # shortens the read timeout by the time connecting took), so a hung service cannot
-            # overrun it; a body trickling in byte by byte could, which services do not do.
+            # overrun it; `_read_body` keeps a body trickling in byte by byte from doing so.
             timeout = Timeout(
                 total=remaining, connect=min(self.timeout[0], remaining), read=min(self.timeout[1], remaining)
             )
             try:
-                resp = self.session.get(full, timeout=timeout)
+                resp = self.session.get(full, timeout=timeout, stream=True)
+                body = self._read_body(resp, full, deadline)
             except _TRANSIENT as e:
                 failures.append(type(e).__name__)
                 retry_after, limited = None, False
@@ -457,7 +461,7 @@ class HttpClient:
                 if self.adaptive_rate:
                     self.limiter.adapt(resp.headers)
                 if resp.status_code not in self.retry.statuses:
-                    return self._received(resp, full, use_cache)
+                    return self._received(resp, body, full, use_cache)
                 failures.append(f"HTTP {resp.status_code}")
                 retry_after = retry_after_seconds(resp.headers.get("Retry-After"), self.clock)
                 limited = resp.status_code == 429
@@ -481,12 +485,39 @@ class HttpClient:
             raise RateLimitedError(msg, retry_after=retry_after)
         raise LookupFailedError(msg)
 
-    def _received(self, resp: requests.Response, url: str, use_cache: bool) -> Reply:
+    def _read_body(self, resp: requests.Response, url: str, deadline: float) -> bytes:
+        """The body, read chunk by chunk against the call's deadline and `MAX_BODY_BYTES`.
+
+        urllib3's read timeout bounds each wait for data, not the whole body: a body trickling in
+        byte by byte (a broken proxy, a tarpit) held a citation for as long as it trickled. Past the
+        deadline the attempt fails as a read timeout, having overrun it by at most one read wait.
+        """
+        chunks: list[bytes] = []
+        size = 0
+        # read1 returns what one socket read brings; iter_content waits for whole 64 KB chunks, which
+        # a trickle takes hours to fill (urllib3 1.x has no read1: there the bound is per chunk).
+        read1 = getattr(resp.raw, "read1", None)
+        pieces = iter(lambda: read1(_BODY_CHUNK, decode_content=True), b"") if read1 else resp.iter_content(_BODY_CHUNK)
+        try:
+            for chunk in pieces:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise LookupFailedError(f"{self.name}: {url} sent more than {MAX_BODY_BYTES:,} bytes")
+                if self.clock.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(f"body still arriving at the deadline ({size:,} bytes)")
+        except urllib3.exceptions.HTTPError as e:  # what iter_content would have wrapped: a reset, a timeout
+            raise requests.exceptions.ConnectionError(f"{type(e).__name__}: {e}") from e
+        finally:
+            resp.close()
+        return b"".join(chunks)
+
+    def _received(self, resp: requests.Response, body: bytes, url: str, use_cache: bool) -> Reply:
         status = resp.status_code
         if status not in (200, 404):
-            snippet = resp.text[:300].strip().replace("\n", " ")
+            snippet = body[:300].decode("utf-8", "replace").strip().replace("\n", " ")
             raise LookupFailedError(f"{self.name}: HTTP {status} for {url}: {snippet}")
-        entry = CachedResponse(status, _media_type(resp.headers.get("Content-Type")), resp.content)
+        entry = CachedResponse(status, _media_type(resp.headers.get("Content-Type")), body)
         reply = self._reply(entry, url, from_cache=False)
         if use_cache and self.cache is not None:
             self.cache.put(url, entry)
