@@ -25,6 +25,7 @@ __all__ = [
     "make_record",
     "note",
     "split_name",
+    "split_outside_braces",
     "year_of",
 ]
 
@@ -153,22 +154,29 @@ _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _DEPTH_SPLIT = re.compile(r"[{}]|,|\s+")
 
 
-def _split_depth0(s: str, *, on_comma: bool) -> list[str]:
-    """Split at commas (or at whitespace) outside braces: `{Barack Obama} Foundation` stays one token."""
+def split_outside_braces(s: str, tokens: re.Pattern[str], is_separator: Callable[[str], bool]) -> list[str]:
+    """Split `s` at the separators `tokens` finds outside BibTeX braces (`tokens` must also match
+    `{` and `}`), so that `{Barack Obama} Foundation` or `{Smith and Sons}` stays whole."""
     out: list[str] = []
     depth = 0
     start = 0
-    for m in _DEPTH_SPLIT.finditer(s):
+    for m in tokens.finditer(s):
         tok = m.group(0)
         if tok == "{":
             depth += 1
         elif tok == "}":
             depth = max(0, depth - 1)
-        elif depth == 0 and ((tok == ",") == on_comma):
+        elif depth == 0 and is_separator(tok):
             out.append(s[start : m.start()])
             start = m.end()
     out.append(s[start:])
-    return [p.strip() for p in out if p.strip()]
+    return out
+
+
+def _split_depth0(s: str, *, on_comma: bool) -> list[str]:
+    """Split at commas (or at whitespace) outside braces: `{Barack Obama} Foundation` stays one token."""
+    parts = split_outside_braces(s, _DEPTH_SPLIT, lambda tok: (tok == ",") == on_comma)
+    return [p.strip() for p in parts if p.strip()]
 
 
 def _starts_lower(token: str) -> bool:

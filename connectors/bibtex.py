@@ -14,7 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from citeproof.connectors._records import arxiv_id_from, convert, make_record, split_name, year_of
+from citeproof.connectors._records import (
+    arxiv_id_from,
+    convert,
+    make_record,
+    split_name,
+    split_outside_braces,
+    year_of,
+)
 from citeproof.connectors._source import PathLike, Source, opened
 from citeproof.connectors.models import Author, ReadStats, Record
 from citeproof.connectors.text import norm_arxiv_id
@@ -254,19 +261,7 @@ def parse_bibtex(text: str, stats: ReadStats | None = None, *, where: str = "") 
 
 def split_authors(value: str) -> list[Author]:
     """A BibTeX name list -> Authors: split on `and` outside braces, `others` dropped."""
-    names: list[str] = []
-    depth = 0
-    start = 0
-    for m in _AND.finditer(value):
-        t = m.group(0)
-        if t == "{":
-            depth += 1
-        elif t == "}":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            names.append(value[start : m.start()])
-            start = m.end()
-    names.append(value[start:])
+    names = split_outside_braces(value, _AND, lambda _tok: True)
     out: list[Author] = []
     for name in names:
         if name.strip().lower() in ("others", "et al.", "et al"):
