@@ -444,3 +444,22 @@ def test_verifier_reports_linked_mentions_on_their_entry(verifier) -> None:
     assert orphan.status.value == "unverifiable"
     assert entry.status.value == "verified"
     assert [text[s:e] for s, e in entry.mentions] == ["Dhariwal & Nichol, 2021"]
+
+
+def test_mentions_past_the_cap_are_counted_not_read(caplog) -> None:
+    """A flood of markers stops being read at MAX_MENTIONS, with a warning that says where; the
+    reference list itself is still read in full."""
+    from citeproof.verifier.extract import MAX_MENTIONS
+
+    body = "As shown [1]. " * (MAX_MENTIONS + 50)
+    text = body + "\n\n1. Smith, J., & Lee, K. (2020). A study of things. NeurIPS.\n"
+    with caplog.at_level("WARNING", logger="citeproof.verifier.extract"):
+        cites = extract_citations(text)
+    assert [c.title for c in cites] == ["A study of things"]
+    assert len(cites[0].mentions) == MAX_MENTIONS
+    assert f"more than {MAX_MENTIONS} in-text mentions" in caplog.text
+    caplog.clear()
+    few = "As shown [1]. " * 300 + "\n\n1. Smith, J., & Lee, K. (2020). A study of things. NeurIPS.\n"
+    with caplog.at_level("WARNING", logger="citeproof.verifier.extract"):
+        assert len(extract_citations(few)[0].mentions) == 300
+    assert "in-text mentions" not in caplog.text

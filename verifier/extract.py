@@ -21,12 +21,15 @@ tables, BibTeX blocks and bare identifiers. The extractor walks the text once, l
   go to that entry's `mentions` instead of being citations that need verifying.
 
 `raw == text[start:end]` always holds. Work is linear in the input: lines are handled one at a
-time, a unit too long to be one reference is treated as prose, and every regex is bounded.
+time, a unit too long to be one reference is treated as prose, and every regex is bounded. In-text
+mentions are read up to `MAX_MENTIONS` per text (a survey holds hundreds; tens of thousands are an
+attack or junk): past that point no more are read, and a warning says where reading stopped.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -46,9 +49,34 @@ from citeproof.verifier.refparse import (
     parse_reference,
 )
 
-__all__ = ["extract_citations", "link_mentions"]
+__all__ = ["MAX_MENTIONS", "extract_citations", "link_mentions"]
 
 MAX_REFERENCE_CHARS = 1500  # a longer unit is prose (or an attack), never one reference
+MAX_MENTIONS = 5000  # in-text mentions read per text: author–year citations and numeric markers
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Budget:
+    """How many more in-text mentions this text may have read, and where reading them stopped."""
+
+    left: int
+    stopped_at: int | None = None
+
+    def take(self, pos: int) -> bool:
+        if self.left > 0:
+            self.left -= 1
+            return True
+        self.stopped_at = pos if self.stopped_at is None else min(self.stopped_at, pos)
+        return False
+
+    def warn(self, limit: int) -> None:
+        if self.stopped_at is not None:
+            _log.warning(
+                "the text holds more than %d in-text mentions; those from character %d on were not read",
+                limit, self.stopped_at,
+            )
 
 _BIB_START_RE = re.compile(r"@[A-Za-z]{2,30}[ \t]{0,5}[{(]")
 # BibTeX's and BibLaTeX's entry types; any other "@word{" or "@word(" is code or an address.
@@ -152,14 +180,17 @@ def extract_citations(text: str) -> list[Citation]:
         return []
     cites: list[Citation] = []
     skip: list[tuple[int, int]] = []
+    budget = _Budget(MAX_MENTIONS)
     bib = _bibtex_citations(text)
     cites.extend(bib)
     skip.extend((c.start, c.end) for c in bib)
     skip.extend(_code_fences(text))
     for a, b in _free_regions(text, skip):
-        cites.extend(_region_citations(text, a, b))
+        cites.extend(_region_citations(text, a, b, budget))
     cites.sort(key=lambda c: c.start)
-    return link_mentions(text, cites)
+    out = _link_mentions(text, cites, budget)
+    budget.warn(MAX_MENTIONS)
+    return out
 
 
 # --- BibTeX and code ---------------------------------------------------------------------------
@@ -294,7 +325,7 @@ def _free_regions(text: str, skip: list[tuple[int, int]]) -> list[tuple[int, int
 # --- units -------------------------------------------------------------------------------------
 
 
-def _region_citations(text: str, a: int, b: int) -> list[Citation]:
+def _region_citations(text: str, a: int, b: int, budget: _Budget) -> list[Citation]:
     out: list[Citation] = []
     unit: _Unit | None = None
     table: list[tuple[int, int]] = []
@@ -302,7 +333,7 @@ def _region_citations(text: str, a: int, b: int) -> list[Citation]:
     def flush() -> None:
         nonlocal unit
         if unit is not None:
-            out.extend(_unit_citations(text, unit))
+            out.extend(_unit_citations(text, unit, budget))
             unit = None
 
     for la, lb in _lines(text, a, b):
@@ -311,7 +342,7 @@ def _region_citations(text: str, a: int, b: int) -> list[Citation]:
             table.append((la, lb))
             continue
         if table:
-            out.extend(_table_citations(text, table))
+            out.extend(_table_citations(text, table, budget))
             table = []
         m = _MARKER_RE.match(text, la, lb)
         assert m is not None  # every part of the pattern is optional
@@ -331,7 +362,7 @@ def _region_citations(text: str, a: int, b: int) -> list[Citation]:
         unit = _Unit(start, end, is_item, indent)
     flush()
     if table:
-        out.extend(_table_citations(text, table))
+        out.extend(_table_citations(text, table, budget))
     return out
 
 
@@ -348,11 +379,11 @@ def _rstrip(text: str, a: int, b: int) -> int:
     return b
 
 
-def _unit_citations(text: str, u: _Unit) -> list[Citation]:
+def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
     if not _EVIDENCE_RE.search(text, u.start, u.end):
         return []  # no year, identifier or quoted title: nothing to cite, and the common case in prose
     titled = _titled_prose(text, u.start, u.end)
-    prose = _prose_citations(text, u.start, u.end, titled)
+    prose = _prose_citations(text, u.start, u.end, budget, titled)
     if titled and not u.item:
         return prose  # '... see "Title" by A and B (Venue, 2021), which ...': sentences that cite
     if u.end - u.start <= MAX_REFERENCE_CHARS and (u.item or sum(bool(c.authors or c.title) for c in prose) < 2):
@@ -388,6 +419,12 @@ def _citation(text: str, start: int, end: int, ref: ParsedReference | None = Non
     fields.pop("title_marked", None)
     fields.update(extra)
     return Citation(raw=text[start:end], start=start, end=end, **fields)
+
+
+def _author_year_citation(text: str, start: int, end: int, names: str, year: int) -> Citation:
+    """An author–year citation ('Smith et al. (2020)', '(Smith & Lee, 2019)'); names parsed once each."""
+    authors, et_al = _parsed_names(names)
+    return Citation(raw=text[start:end], start=start, end=end, authors=list(authors), et_al=et_al, year=year)
 
 
 # --- prose ---------------------------------------------------------------------------------------
@@ -448,14 +485,16 @@ def _title_start_ok(title: str) -> bool:
 _YEAR_TOKEN_RE = re.compile(r"\b(?:1[89]|20)\d\d[a-z]?\b")
 
 
-def _prose_citations(text: str, a: int, b: int, titled: list[Citation] | None = None) -> list[Citation]:
+def _prose_citations(
+    text: str, a: int, b: int, budget: _Budget, titled: list[Citation] | None = None
+) -> list[Citation]:
     """Author–year citations, titles quoted next to them, and standalone identifiers in prose."""
     cites = _disjoint(
         [
             *(titled or []),
             *(
-                _with_adjacent_title(text, _citation(text, s, e, **_names_fields(names), year=year), a, b)
-                for s, e, names, year in _author_year_spans(text, a, b)
+                _with_adjacent_title(text, _author_year_citation(text, s, e, names, year), a, b)
+                for s, e, names, year in _author_year_spans(text, a, b, budget)
             ),
         ]
     )
@@ -526,7 +565,7 @@ def _identifier_citation(text: str, offset: int, ident: Identifier) -> Citation:
     )
 
 
-def _author_year_spans(text: str, a: int, b: int) -> Iterator[tuple[int, int, str, int]]:
+def _author_year_spans(text: str, a: int, b: int, budget: _Budget) -> Iterator[tuple[int, int, str, int]]:
     """(start, end, authors, year) of each '(Hinton, 2006; Vaswani et al., 2017)' part and each
     narrative 'Vaswani et al. (2017)'. Names must look like names: '(ICLR, 2021)' is not a citation."""
     for m in _PAREN_GROUP_RE.finditer(text, a, b):
@@ -536,11 +575,15 @@ def _author_year_spans(text: str, a: int, b: int) -> Iterator[tuple[int, int, st
             pm = _AUTHOR_YEAR_RE.fullmatch(part.strip())
             lead = len(part) - len(part.lstrip())
             if pm and _names_ok(pm.group(1)):
+                if not budget.take(m.start()):
+                    return
                 s = pos + lead
                 yield s + pm.start(1), s + len(part.strip()), pm.group(1), int(pm.group(2))  # not 'e.g.,
             pos += len(part) + 1
     for m in _NARRATIVE_RE.finditer(text, a, b):
         if _names_ok(m.group(1)):
+            if not budget.take(m.start()):
+                return
             yield m.start(), m.end(), m.group(1), int(m.group(2))
 
 
@@ -637,10 +680,10 @@ def _cells(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return cells
 
 
-def _table_citations(text: str, rows: list[tuple[int, int]]) -> list[Citation]:
+def _table_citations(text: str, rows: list[tuple[int, int]], budget: _Budget) -> list[Citation]:
     """Markdown tables of papers: the header names the columns; each data row is one citation."""
     if len(rows) < 2 or not _TABLE_SEP_RE.match(text, *rows[1]):
-        return [c for a, b in rows for c in _prose_citations(text, a, b)]
+        return [c for a, b in rows for c in _prose_citations(text, a, b, budget)]
     header = [text[s:e].strip("* ").lower() for s, e in _cells(text, *rows[0])]
     role: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -651,7 +694,7 @@ def _table_citations(text: str, rows: list[tuple[int, int]]) -> list[Citation]:
     for a, b in rows[2:]:
         cells = _cells(text, a, b)
         if "title" not in role or role["title"] >= len(cells):
-            out.extend(_prose_citations(text, a, b))
+            out.extend(_prose_citations(text, a, b, budget))
             continue
 
         def cell(name: str, cells: list[tuple[int, int]] = cells) -> str:
@@ -707,7 +750,7 @@ _MAX_RANGE = 30  # '[1-30]' at most: a wider range is a typo or an attack
 _PARTICLES = frozenset("van von der den de del della di da du dos le la ten ter bin al el".split())
 
 
-def link_mentions(text: str, citations: list[Citation]) -> list[Citation]:
+def link_mentions(text: str, citations: list[Citation], *, max_mentions: int = MAX_MENTIONS) -> list[Citation]:
     """Attach in-text mentions to the reference-list entry they point to.
 
     An author–year mention ('Smith et al. (2020)', 'Smith & Lee, 2019') whose first author and year
@@ -715,7 +758,14 @@ def link_mentions(text: str, citations: list[Citation]) -> list[Citation]:
     numeric marker ('[3]', '[2, 5-7]', '[^1]', '<sup>1</sup>') whose number labels an entry, are not
     citations of their own: their spans go to that entry's `mentions` and they leave the list. A
     mention with no entry stays a citation (an author–year claim the verifier can only call
-    unverifiable). Returns the new list, in order of position."""
+    unverifiable). At most `max_mentions` markers are read. Returns the new list, in order of position."""
+    budget = _Budget(max_mentions)
+    out = _link_mentions(text, citations, budget)
+    budget.warn(max_mentions)
+    return out
+
+
+def _link_mentions(text: str, citations: list[Citation], budget: _Budget) -> list[Citation]:
     entries = [c for c in citations if c.title]
     if not entries:
         return citations
@@ -733,6 +783,8 @@ def link_mentions(text: str, citations: list[Citation]) -> list[Citation]:
             mentions.setdefault(id(target), []).append((c.start, c.end))
     if by_author:
         for weak in _one_name_mentions(text, kept, by_author):
+            if not budget.take(weak.start):
+                break
             target = _author_year_entry(weak, by_author)
             if target is not None:
                 mentions.setdefault(id(target), []).append((weak.start, weak.end))
@@ -740,6 +792,8 @@ def link_mentions(text: str, citations: list[Citation]) -> list[Citation]:
     if labelled:
         top = max((int(k) for k in labelled if k.isdigit()), default=0)
         for span, label in _numeric_mentions(text, kept, top):
+            if not budget.take(span[0]):
+                break
             if label not in labelled:
                 continue
             target = _nearest_labelled(labelled[label], span[0])
@@ -818,8 +872,16 @@ def _one_name_mentions(
 
 def _year_suffix(c: Citation | _Mention) -> str:
     """The letter after the year ('2023b'), which tells apart works of one author and year."""
-    m = re.search(rf"(?<!\d){c.year}([a-z])(?![a-z])", c.raw[:400])
-    return m.group(1) if m else ""
+    return _suffix_in(c.raw[:400], c.year or 0)
+
+
+_SUFFIXED_YEAR_RE = re.compile(r"(?<!\d)(\d{4})([a-z])(?![a-z])")
+
+
+@lru_cache(maxsize=4096)
+def _suffix_in(raw: str, year: int) -> str:
+    # Cached: the same mention ('Smith et al., 2020a') comes back again and again.
+    return next((m.group(2) for m in _SUFFIXED_YEAR_RE.finditer(raw) if int(m.group(1)) == year), "")
 
 
 def _labelled_entries(text: str, entries: list[Citation]) -> dict[str, list[Citation]]:
