@@ -34,6 +34,7 @@ class Manifest(BaseModel):
     formats: list[str] = Field(default_factory=list)
     skipped: int = 0
     duplicates: int = 0
+    resumed: int = 0  # records whose shards an earlier, interrupted run of the build had finished
     skipped_examples: list[str] = Field(default_factory=list)
     built_at: str
     build_seconds: float

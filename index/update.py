@@ -30,7 +30,6 @@ from citeproof.connectors.models import ReadStats, Record
 from citeproof.index.build import (
     RECORDS,
     VECTORS,
-    _batches,
     _clean_stale,
     _staging_dir,
     _swap_into_place,
@@ -38,6 +37,7 @@ from citeproof.index.build import (
 )
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import MANIFEST, Manifest, file_entry, load_manifest
+from citeproof.index.shards import chunks
 from citeproof.index.store import RecordStore
 
 __all__ = ["add_records", "update_from_crossref"]
@@ -85,7 +85,7 @@ def add_records(
         if not (store.count() == last_rowid == vectors.ntotal == old.count) or vectors.d != old.dim:
             raise IndexCorruptError(f"{out}: records, vectors and manifest disagree; rebuild the index")
         count, duplicates = old.count, 0
-        for batch in _batches(records, batch_size):
+        for batch in chunks(records, batch_size):
             kept = store.add(batch, start_rowid=count + 1)
             duplicates += len(batch) - len(kept)
             if kept:

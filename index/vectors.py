@@ -16,7 +16,16 @@ import numpy as np
 
 from citeproof.connectors.errors import InputError
 
-__all__ = ["AUTO_APPROXIMATE_FROM", "INDEX_TYPES", "IndexType", "make_searchable", "reindex", "resolve_type"]
+__all__ = [
+    "AUTO_APPROXIMATE_FROM",
+    "INDEX_TYPES",
+    "IndexType",
+    "make_searchable",
+    "new_index",
+    "reindex",
+    "resolve_type",
+    "training_size",
+]
 
 IndexType = Literal["auto", "flat", "hnsw", "ivfpq"]
 INDEX_TYPES: tuple[str, ...] = ("auto", "flat", "hnsw", "ivfpq")
@@ -35,37 +44,54 @@ def resolve_type(index_type: str, count: int) -> str:
     return index_type
 
 
-def _ivfpq(vectors: np.ndarray, seed: int = 0) -> faiss.Index:
-    n, d = vectors.shape
-    nlist = int(min(65536, max(16, 4 * math.sqrt(n))))
-    m = PQ_BYTES if d % PQ_BYTES == 0 else next(k for k in range(min(PQ_BYTES, d), 0, -1) if d % k == 0)
-    quantizer = faiss.IndexFlatIP(d)
-    index = faiss.IndexIVFPQ(quantizer, d, nlist, m, 8, faiss.METRIC_INNER_PRODUCT)
-    # faiss wants >= 39 training points per centroid; more does not help much and costs time
-    rng = np.random.default_rng(seed)
-    take = min(n, max(256 * 39, 64 * nlist))
-    sample = vectors[rng.choice(n, size=take, replace=False)] if take < n else vectors
-    index.train(np.ascontiguousarray(sample))
-    index.add(vectors)
-    index.nprobe = IVF_NPROBE
-    return index
+def _pq_bytes(d: int) -> int:
+    return PQ_BYTES if d % PQ_BYTES == 0 else next(k for k in range(min(PQ_BYTES, d), 0, -1) if d % k == 0)
 
 
-def reindex(flat: faiss.IndexFlat, index_type: str) -> faiss.Index:
+def training_size(count: int) -> int:
+    """How many vectors an IVF-PQ index of `count` records is trained on: faiss wants >= 39 points
+    per centroid and 256 per PQ code; more does not help much and costs time."""
+    nlist = _nlist(count)
+    return min(count, max(256 * 39, 64 * nlist))
+
+
+def _nlist(count: int) -> int:
+    return int(min(65536, max(16, 4 * math.sqrt(count))))
+
+
+def new_index(index_type: str, dim: int, count: int, sample: np.ndarray | None = None) -> faiss.Index:
+    """An empty index of `index_type` for about `count` vectors, ready for `add` in batches.
+
+    IVF-PQ is trained here on `sample` (see `training_size`), so a build can stream its vectors in
+    shard by shard and never hold them all: only the 48-byte codes stay in memory."""
+    if index_type == "flat":
+        return faiss.IndexFlatIP(dim)
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        return index
+    if index_type == "ivfpq":
+        if count < 1000 or sample is None or len(sample) < 1000:
+            raise InputError(f"ivfpq needs at least 1,000 records to train on, not {count:,}; use flat")
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFPQ(quantizer, dim, _nlist(count), _pq_bytes(dim), 8, faiss.METRIC_INNER_PRODUCT)
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        index.nprobe = IVF_NPROBE
+        return index
+    raise InputError(f"unknown index type {index_type!r}")
+
+
+def reindex(flat: faiss.IndexFlat, index_type: str, seed: int = 0) -> faiss.Index:
     """Re-index the exact vectors of `flat` into `index_type` ('flat' returns `flat` itself)."""
     if index_type == "flat":
         return flat
     vectors = flat.reconstruct_n(0, flat.ntotal)
-    if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(flat.d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-        index.add(vectors)
-        return index
-    if index_type == "ivfpq":
-        if flat.ntotal < 1000:
-            raise InputError(f"ivfpq needs at least 1,000 records to train on, not {flat.ntotal:,}; use flat")
-        return _ivfpq(vectors)
-    raise InputError(f"unknown index type {index_type!r}")
+    n = len(vectors)
+    take = training_size(n)
+    sample = vectors[np.random.default_rng(seed).choice(n, size=take, replace=False)] if take < n else vectors
+    index = new_index(index_type, flat.d, n, sample)
+    index.add(vectors)
+    return index
 
 
 def make_searchable(index: faiss.Index) -> faiss.Index:

@@ -88,6 +88,9 @@ def test_failed_build_leaves_previous_index_intact(tmp_path: Path) -> None:
         build_index([src], out, fmt="csl-json", progress=explode)
     assert (out / "manifest.json").read_text() == before
     assert Index(out).manifest.count == 1
+    # Only the checkpoint of the interrupted build stays, for a rerun to resume; that rerun clears it.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".idx.build"]
+    build_index([src], out, fmt="csl-json")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -133,10 +133,23 @@ def index_group() -> None:
     show_default=True,
     help="Vector index: flat (exact), hnsw, ivfpq (compressed); auto = flat below 1M records, ivfpq above.",
 )
+@click.option(
+    "--shard-size", type=int, default=50_000, show_default=True,
+    help="Records per checkpointed shard; an interrupted build resumes after its last finished shard.",
+)
+@click.option(
+    "--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+    help="Where parsing and embedding run: this process, or a Ray cluster (pip install 'citeproof[ray]').",
+)
+@click.option("--ray-address", default=None, help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray).")
+@click.option("--workers", type=int, default=None, help="Ray: embedding actors (default: one per 2 CPUs of the cluster).")
 def build_cmd(
-    paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str | None, batch_size: int, index_type: str
+    paths: tuple[str, ...], out_dir: str, fmt: str | None, model: str | None, batch_size: int, index_type: str,
+    shard_size: int, engine: str, ray_address: str | None, workers: int | None,
 ) -> None:
-    """Build an index in --out from dump files (CSL-JSON, Crossref, arXiv, DBLP, BibTeX)."""
+    """Build an index in --out from dump files (CSL-JSON, Crossref, arXiv, DBLP, BibTeX).
+
+    Rerunning an interrupted build with the same arguments resumes it."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from citeproof.index import build_index
@@ -152,20 +165,22 @@ def build_cmd(
             task = progress.add_task("build", total=None)
             manifest = build_index(
                 list(paths), out_dir, fmt=fmt, model=model, batch_size=batch_size, index_type=index_type,
-                progress=lambda n: progress.update(task, completed=n),
+                progress=lambda n: progress.update(task, completed=n), shard_size=shard_size, engine=engine,
+                engine_options={"address": ray_address, "workers": workers} if engine == "ray" else None,
             )
     except CiteproofError as e:
         _fail(str(e))
         return
     except KeyboardInterrupt:
-        _fail("interrupted; no index was written")
+        _fail("interrupted; no index was written (run the same command again to resume from the last finished shard)")
         return
     except Exception as e:
         _unexpected(e)
         return
     click.echo(
         f"built {out_dir}: {manifest.count:,} records, {manifest.skipped:,} skipped, "
-        f"{manifest.duplicates:,} duplicates, {manifest.build_seconds:.1f}s",
+        f"{manifest.duplicates:,} duplicates, {manifest.build_seconds:.1f}s"
+        + (f" (resumed from {manifest.resumed:,} records of an interrupted build)" if manifest.resumed else ""),
         err=True,
     )
     for example in manifest.skipped_examples[:5]:
