@@ -124,7 +124,11 @@ def index_group() -> None:
     default=None,
     help="Dump format (detected per file when omitted).",
 )
-@click.option("--model", default=None, help="sentence-transformers model name or path (default all-MiniLM-L6-v2, bundled).")
+@click.option(
+    "--model", default=None,
+    help="Embedding model: all-MiniLM-L6-v2 (default, bundled), static-minilm (distilled from it: ~100x faster "
+    "to build, same accuracy on the dev benchmark), or any sentence-transformers name or path.",
+)
 @click.option("--batch-size", type=int, default=4096, show_default=True)
 @click.option(
     "--index-type",

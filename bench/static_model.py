@@ -1,0 +1,235 @@
+"""static-minilm vs all-MiniLM-L6-v2: encode speed and title retrieval on HALLMARK dev, in one run.
+
+    python -m bench.static_model [--data ../shared/data/hallmark] [--n 10000] [--recipes] [--eval-index DIR]
+
+Speed: titles/s of each model on the same N real titles (after a warm-up), and their ratio; the
+machine is shared and noisy, so read the ratio. Retrieval: every title of the dev index's 31,008
+real records (corpus_dev + corpus_distractors_dev) is embedded with each model into a FAISS
+IndexFlatIP; each HALLMARK dev entry whose real record is known is searched by its cited title alone:
+the perturbed entries with an `original_id` (dev_public.labels.jsonl), and the VALID entries, whose
+record is found in corpus_dev by DOI or normalised title. Their titles are cited exactly (HALLMARK
+perturbs other fields), so the same titles are also searched degraded, deterministically: one word
+dropped and one typo; and a short form (subtitle dropped, or the first 60% of the words). Recall@1
+and @10 of the record are printed per group, with cosine statistics of matching and of unrelated
+title pairs (thresholds set for MiniLM's cosines, such as verifier.mentions.TOPIC_MIN_SIMILARITY, do
+not carry over unchanged).
+
+`--recipes` also compares distillation recipes (PCA dims, SIF weighting) from one set of MiniLM
+forward passes; this is how `static.PCA_DIMS` was chosen. `--eval-index DIR` builds the dev index
+with static-minilm in DIR, for `python bench/eval.py --index DIR` (eval.py uses the model an
+index's manifest names, so no other option is needed). MiniLM's vectors of the corpus are cached in
+bench/.cache/static_model/ (about 100 s to compute on two cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from citeproof.connectors import read_records
+from citeproof.connectors.text import title_key
+from citeproof.index.embed import DEFAULT_MODEL, Embedder
+from citeproof.index.static import STATIC_MODEL
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "hallmark"
+CACHE = HERE / ".cache" / "static_model"
+CORPORA = ("corpus_dev.csl.jsonl.gz", "corpus_distractors_dev.csl.jsonl.gz")
+
+
+def load_corpus(data: Path) -> tuple[list[str], list[str], list]:
+    records = list(read_records([data / c for c in CORPORA], fmt="csl-json"))
+    return [r.id for r in records], [r.title for r in records], records
+
+
+def load_queries(data: Path, records: list) -> dict[str, list[tuple[str, str]]]:
+    """Groups of (cited title, id of the real record) for the entries whose record is known."""
+    labels = {}
+    with (data / "dev_public.labels.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            lab = json.loads(line)
+            labels[lab["key"]] = lab
+    dev_ids = {r.id for r in records if r.id.startswith("hm-")}
+    by_doi = {r.doi: r.id for r in records if r.id in dev_ids and r.doi}
+    by_title = {title_key(r.title): r.id for r in records if r.id in dev_ids}
+    groups: dict[str, list[tuple[str, str]]] = {"perturbed (original_id)": [], "valid (DOI/title match)": []}
+    with (data / "dev_public.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            e = json.loads(line)
+            title = (e.get("fields") or {}).get("title")
+            lab = labels.get(e["bibtex_key"], {})
+            if not title:
+                continue
+            if lab.get("original_id"):
+                groups["perturbed (original_id)"].append((title, lab["original_id"]))
+            elif lab.get("label") == "VALID":
+                doi = ((e.get("fields") or {}).get("doi") or "").strip().lower()
+                target = by_doi.get(doi) or by_title.get(title_key(title))
+                if target:
+                    groups["valid (DOI/title match)"].append((title, target))
+    # As cited, HALLMARK's titles equal their records' (its perturbations change authors, venue, year,
+    # identifiers), so both models find every one; what separates them is a title cited imprecisely.
+    pairs = sorted({(t, i) for g in groups.values() for t, i in g})
+    groups["degraded: word dropped + typo"] = [(_drop_and_typo(t), i) for t, i in pairs]
+    groups["degraded: short form"] = [(_short_form(t), i) for t, i in pairs]
+    return groups
+
+
+def _rng(title: str) -> np.random.Generator:
+    return np.random.default_rng(int(hashlib.sha256(title.encode()).hexdigest()[:8], 16))
+
+
+def _drop_and_typo(title: str) -> str:
+    """One word deleted (titles of 4+ words) and two adjacent letters swapped in another word of 5+ letters."""
+    rng = _rng(title)
+    words = title.split()
+    if len(words) >= 4:
+        del words[int(rng.integers(len(words)))]
+    long = [i for i, w in enumerate(words) if len(w) >= 5]
+    if long:
+        i = long[int(rng.integers(len(long)))]
+        w = words[i]
+        j = int(rng.integers(1, len(w) - 2))
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    return " ".join(words)
+
+
+def _short_form(title: str) -> str:
+    """The subtitle dropped (before ':' or ' - '), else the first 60% of the words, lower-cased."""
+    for sep in (":", " - ", " — "):
+        head = title.split(sep)[0].strip()
+        if head != title.strip() and len(head.split()) >= 1:
+            return head.lower()
+    words = title.split()
+    return " ".join(words[: max(2, int(np.ceil(0.6 * len(words))))]).lower()
+
+
+def encode_speed(emb: Embedder, titles: list[str]) -> tuple[float, np.ndarray]:
+    emb.encode(titles[:200])  # load and warm up
+    t = time.perf_counter()
+    vecs = emb.encode(titles)
+    return len(titles) / (time.perf_counter() - t), vecs
+
+
+def corpus_vectors(emb: Embedder, titles: list[str], first: np.ndarray) -> np.ndarray:
+    """All corpus titles' vectors; `first` are those of titles[:len(first)], already computed. MiniLM's are cached."""
+    digest = hashlib.sha256("\n".join(titles).encode()).hexdigest()[:16]
+    path = CACHE / f"{emb.name}-{digest}.f32"  # raw float32 rows: nothing to unpickle
+    if emb.name == DEFAULT_MODEL and path.is_file():
+        return np.fromfile(path, dtype=np.float32).reshape(len(titles), -1)
+    vecs = np.concatenate([first, emb.encode(titles[len(first) :])]) if len(titles) > len(first) else first
+    if emb.name == DEFAULT_MODEL:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.ascontiguousarray(vecs, dtype=np.float32).tofile(path)
+    return vecs
+
+
+def recall(
+    corpus: np.ndarray, ids: list[str], queries: np.ndarray, targets: list[str], k: int = 10
+) -> tuple[float, float, np.ndarray]:
+    index = faiss.IndexFlatIP(corpus.shape[1])
+    index.add(np.ascontiguousarray(corpus, dtype=np.float32))
+    _, idx = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    row = {rid: i for i, rid in enumerate(ids)}
+    want = np.array([row[t] for t in targets])
+    at1 = float(np.mean(idx[:, 0] == want))
+    at10 = float(np.mean((idx == want[:, None]).any(axis=1)))
+    return at1, at10, np.einsum("ij,ij->i", queries, corpus[want])
+
+
+def retrieval_table(name: str, corpus: np.ndarray, ids: list[str], encode, groups) -> None:
+    for group, pairs in groups.items():
+        q = encode([t for t, _ in pairs])
+        at1, at10, cos = recall(corpus, ids, q, [i for _, i in pairs])
+        print(
+            f"  {name:<22} {group:<30} n={len(pairs):<4} recall@1 {at1:.3f}  recall@10 {at10:.3f}"
+            f"  cos(query, record) median {np.median(cos):.3f}"
+        )
+
+
+def unrelated_cosines(corpus: np.ndarray, n: int = 20000, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(corpus), n), rng.integers(0, len(corpus), n)
+    keep = a != b
+    return np.einsum("ij,ij->i", corpus[a[keep]], corpus[b[keep]])
+
+
+def compare_recipes(ids: list[str], titles: list[str], groups) -> None:
+    from citeproof.index.static import make_static_model, static_embeddings, token_vectors
+
+    t = time.perf_counter()
+    hidden, keep, tok = token_vectors()
+    print(f"\nrecipes (one set of MiniLM forward passes: {time.perf_counter() - t:.0f}s)")
+    n_tokens = len(tok["model"]["vocab"])
+    for pca in (64, 128, 256, 384, None):
+        for sif in (1e-4, 1e-3, None):
+            model = make_static_model(static_embeddings(hidden, keep, n_tokens, pca, sif), tok)
+
+            def enc(texts, model=model):
+                return model.encode(texts, normalize=True).astype(np.float32)
+
+            corpus = enc(titles)
+            retrieval_table(f"pca={pca} sif={sif}", corpus, ids, enc, groups)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--n", type=int, default=10000, help="titles timed per model")
+    ap.add_argument("--recipes", action="store_true", help="also compare distillation recipes")
+    ap.add_argument(
+        "--eval-index", type=Path, help="build the static-minilm dev index here, for bench/eval.py --index"
+    )
+    args = ap.parse_args(argv)
+
+    ids, titles, records = load_corpus(args.data)
+    groups = load_queries(args.data, records)
+    print(
+        f"corpus: {len(titles):,} records; queries: " + ", ".join(f"{g} {len(p)}" for g, p in groups.items())
+    )
+
+    static = Embedder(STATIC_MODEL)
+    t = time.perf_counter()
+    static_dim = static.dim  # distils on first use
+    print(f"static-minilm ready in {time.perf_counter() - t:.1f}s (dim {static_dim})")
+    minilm = Embedder()
+    sample = titles[: args.n]
+    print(f"\nencode speed, {len(sample):,} real titles, same run:")
+    speed_m, first_m = encode_speed(minilm, sample)
+    speed_s, first_s = encode_speed(static, sample)
+    print(f"  {DEFAULT_MODEL:<18} {speed_m:>10,.0f} titles/s  (dim {minilm.dim})")
+    print(f"  {STATIC_MODEL:<18} {speed_s:>10,.0f} titles/s  (dim {static_dim})")
+    print(f"  ratio static/MiniLM: {speed_s / speed_m:.0f}x")
+
+    print("\nretrieval by title embedding alone (IndexFlatIP over all corpus titles):")
+    unrelated = {}
+    for emb, first in ((minilm, first_m), (static, first_s)):
+        corpus = corpus_vectors(emb, titles, first)
+        retrieval_table(emb.name, corpus, ids, emb.encode, groups)
+        unrelated[emb.name] = unrelated_cosines(corpus)
+    print("\ncosine of unrelated title pairs (random pairs of corpus titles):")
+    for name, cos in unrelated.items():
+        p50, p95, p99 = np.percentile(cos, [50, 95, 99])
+        print(f"  {name:<18} median {p50:.3f}  p95 {p95:.3f}  p99 {p99:.3f}")
+
+    if args.recipes:
+        compare_recipes(ids, titles, groups)
+
+    if args.eval_index:
+        from citeproof.index import build_index
+
+        m = build_index([args.data / c for c in CORPORA], args.eval_index, fmt="csl-json", model=STATIC_MODEL)
+        print(
+            f"\nbuilt {args.eval_index}: {m.count:,} records, model {m.model}, {m.build_seconds:.1f}s {m.timings}"
+        )
+        print(f"now: python bench/eval.py --index {args.eval_index}")
+
+
+if __name__ == "__main__":
+    main()
