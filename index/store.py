@@ -39,6 +39,8 @@ CREATE INDEX IF NOT EXISTS records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_title_key ON records(title_key);
 """
 
+LEXICAL_TERMS = 5  # rarest title words searched by BM25, two at a time
+LEXICAL_NAMES = 2  # rarest name words, each with the rarest title word
 _FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)
 _STOPWORDS = frozenset(
     "a an and are as at by for from in into is of on or the to via with without towards toward using based".split()
@@ -55,6 +57,7 @@ class RecordStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._vocab = False  # temp.fts_vocab made (per connection, on first lexical search)
 
     @classmethod
     def create(cls, path: Path) -> RecordStore:
@@ -159,18 +162,52 @@ class RecordStore:
         return self._by("title_key", key) if len(key) >= 8 else []
 
     def lexical(self, title: str | None, authors: Sequence[str] = (), k: int = 20) -> list[tuple[int, float]]:
-        """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better)."""
-        # Stopwords match half the index and make BM25 slow without changing the ranking much.
+        """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better).
+
+        BM25 scores every record the query matches, so an OR of all the title's words would make each
+        query score every title with 'learning' in it (one in nine): tens of ms at 100k records,
+        hundreds at 1M. Instead a record must hold two of the title's `LEXICAL_TERMS` rarest words
+        (any two: a misspelt or missing word is tolerated), or the rarest word and one of the
+        `LEXICAL_NAMES` rarest author names. Rare words are what decide the ranking anyway, and FTS5
+        answers an AND by walking the shorter posting list. Words in no record are dropped (a typo
+        matches nothing); a title with a single usable word searches that word alone."""
         words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
         names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
-        if not words and not names:
+        words = self._rarest(words, "title", LEXICAL_TERMS)
+        names = self._rarest(names, "authors", LEXICAL_NAMES)
+        t = [f'title:"{w}"' for w in words]
+        n = [f'authors:"{w}"' for w in names]
+        if len(t) >= 2:
+            groups = [f"({x} AND {y})" for i, x in enumerate(t) for y in t[i + 1 :]] + [f"({t[0]} AND {m})" for m in n]
+        elif t:
+            groups = t
+        else:
+            groups = [" AND ".join(n)] if n else []
+        if not groups:
             return []
-        terms = [f'title:"{w}"' for w in words] + [f'authors:"{w}"' for w in names]
-        query = " OR ".join(terms)
         rows = self.conn.execute(
-            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?", (query, k)
+            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?",
+            (" OR ".join(groups), k),
         ).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
+
+    def _rarest(self, words: list[str], column: str, n: int) -> list[str]:
+        """The `n` words of `words` that fewest records hold in `column` (and at least one does)."""
+        if len(words) <= 1:
+            return words
+        if not self._vocab:
+            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')")
+            self._vocab = True
+        marks = ",".join("?" * len(words))
+        df = dict(
+            self.conn.execute(
+                f"SELECT term, doc FROM temp.fts_vocab WHERE col = ? AND term IN ({marks})", (column, *words)
+            ).fetchall()
+        )
+        present = [w for w in words if df.get(w)]
+        if len(present) <= n:
+            return present
+        return sorted(present, key=lambda w: df[w])[:n]
 
     def by_author_year(self, family: str, year: int, limit: int = 50) -> list[int]:
         """Records with an author of this family name published in `year` (for author-year mentions)."""
