@@ -1,9 +1,11 @@
 """Vector index types: exact (flat) for small indexes, approximate and compressed for large ones.
 
-Vectors are collected in an exact inner-product index while a build streams; at the end they are
-re-indexed into the chosen type. Flat is exact and fastest below about a million records; HNSW keeps
-exact vectors plus a graph (fast, memory-hungry); IVF-PQ stores 48-byte product-quantised codes
-(about 56 bytes a record with ids, so 10M records fit in ~0.6 GB), trained on a sample.
+A build adds the vectors of its shards, one after another, to an index of the chosen type (IVF-PQ is
+trained first on a sample drawn across the shards), so only the chosen index is ever in memory.
+Flat is exact and fastest below about a million records; HNSW keeps exact vectors plus a graph
+(fast, memory-hungry); IVF-PQ stores product-quantised codes of up to 48
+bytes (48 for MiniLM's 384 dims, 32 for static-minilm's 256), about 40-56 bytes a record with ids, so
+10M records fit in 0.4-0.6 GB.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ __all__ = [
     "IndexType",
     "make_searchable",
     "new_index",
+    "nlist_for",
     "reindex",
     "resolve_type",
     "training_size",
@@ -51,11 +54,11 @@ def _pq_bytes(d: int) -> int:
 def training_size(count: int) -> int:
     """How many vectors an IVF-PQ index of `count` records is trained on: faiss wants >= 39 points
     per centroid and 256 per PQ code; more does not help much and costs time."""
-    nlist = _nlist(count)
+    nlist = nlist_for(count)
     return min(count, max(256 * 39, 64 * nlist))
 
 
-def _nlist(count: int) -> int:
+def nlist_for(count: int) -> int:
     return int(min(65536, max(16, 4 * math.sqrt(count))))
 
 
@@ -74,7 +77,7 @@ def new_index(index_type: str, dim: int, count: int, sample: np.ndarray | None =
         if count < 1000 or sample is None or len(sample) < 1000:
             raise InputError(f"ivfpq needs at least 1,000 records to train on, not {count:,}; use flat")
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFPQ(quantizer, dim, _nlist(count), _pq_bytes(dim), 8, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexIVFPQ(quantizer, dim, nlist_for(count), _pq_bytes(dim), 8, faiss.METRIC_INNER_PRODUCT)
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.nprobe = IVF_NPROBE
         return index
