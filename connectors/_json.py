@@ -11,7 +11,7 @@ from citeproof.connectors._source import CHUNK, HEAD_BYTES, Source, lead
 from citeproof.connectors.errors import DumpFormatError
 from citeproof.connectors.models import ReadStats
 
-__all__ = ["first_json_item", "iter_json"]
+__all__ = ["first_json_item", "is_json_lines", "iter_json", "json_line_items"]
 
 # ---------------------------------------------------------------------------------------------------
 # Streaming JSON
@@ -176,6 +176,28 @@ def first_json_item(text: str, descend: Collection[str] = (), stream: Collection
         return None
 
 
+def is_json_lines(head: str) -> bool:
+    """Whether a file that starts with `head` is JSON lines (one value a line), not one JSON document."""
+    return _first_char(head) != "[" and _looks_like_json_lines(head)
+
+
+def json_line_items(
+    line: str, no: int, descend: Collection[str] = (), stream: Collection[str] = ()
+) -> list[tuple[Any, Any]]:
+    """The items of one line of a JSON-lines dump, walked as `iter_json` walks a whole file (the
+    line's object, or the records under `descend`/`stream` in it). Raises ValueError with the reason
+    a skipped line is counted under ('invalid JSON line (...)'). Shared with the Ray engine, whose
+    workers parse lines one by one."""
+    cur = _JsonCursor(None, line, no)
+    try:
+        items = list(_walk(cur, descend, stream))
+        if cur.peek():
+            raise ValueError("extra data after the JSON value")
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"invalid JSON line ({e})") from e
+    return items
+
+
 def iter_json(
     src: Source, stats: ReadStats, descend: Collection[str] = (), stream: Collection[str] = ()
 ) -> Iterator[tuple[str, Any]]:
@@ -189,17 +211,14 @@ def iter_json(
     first = _first_char(head)
     if first == "":
         return
-    if first != "[" and _looks_like_json_lines(head):
+    if is_json_lines(head):
         for no, line in src.lines():
             if not line.strip():
                 continue
-            cur = _JsonCursor(None, line, no)
             try:
-                items = list(_walk(cur, descend, stream))
-                if cur.peek():
-                    raise ValueError("extra data after the JSON value")
-            except (ValueError, RecursionError) as e:
-                stats.skip(f"{src.name}:{no}", f"invalid JSON line ({e})")
+                items = json_line_items(line, no, descend, stream)
+            except ValueError as e:
+                stats.skip(f"{src.name}:{no}", str(e))
                 continue
             for _, item in items:
                 yield f"{src.name}:{no}", item

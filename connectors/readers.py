@@ -26,7 +26,7 @@ from citeproof.connectors.errors import DumpFormatError
 from citeproof.connectors.models import ReadStats, Record
 from citeproof.connectors.s2 import S2_STREAM, read_s2
 
-__all__ = ["FORMATS", "detect_format", "read_records"]
+__all__ = ["FORMATS", "detect_format", "expand_paths", "read_records", "sniff_format"]
 
 FORMATS = ("csl-json", "crossref", "arxiv", "dblp", "bibtex", "s2")
 
@@ -77,7 +77,8 @@ def _suffix_hint(name: str) -> str | None:
     return None
 
 
-def _sniff(head: bytes, name: str) -> str:
+def sniff_format(head: bytes, name: str) -> str:
+    """The dump format a file that starts with `head` is in (its name is a hint)."""
     s = lead(head)
     if not s:
         raise DumpFormatError(f"{name}: the file is empty; there is no format to detect")
@@ -112,10 +113,10 @@ def detect_format(path: PathLike | Source) -> str:
     """Which of `FORMATS` a dump file holds, from its (decompressed) first bytes; raises
     `DumpFormatError` with the reason when it is none of them."""
     with opened(path) as src:
-        return _sniff(src.head(), src.name)
+        return sniff_format(src.head(), src.name)
 
 
-def _expand(path_or_paths: PathLike | Iterable[PathLike]) -> Iterator[PathLike]:
+def expand_paths(path_or_paths: PathLike | Iterable[PathLike]) -> Iterator[PathLike]:
     """Paths in order; a directory stands for its visible files (e.g. the Crossref public data file)."""
     paths = [path_or_paths] if isinstance(path_or_paths, (str, os.PathLike)) else path_or_paths
     for p in paths:
@@ -128,12 +129,12 @@ def _expand(path_or_paths: PathLike | Iterable[PathLike]) -> Iterator[PathLike]:
 
 
 def _read(paths: PathLike | Iterable[PathLike], fmt: str | None, stats: ReadStats) -> Iterator[Record]:
-    for path in _expand(paths):
+    for path in expand_paths(paths):
         with Source(path) as src:
             if not lead(src.head()):
                 note(stats, src.name, "empty file")
                 continue
-            yield from _READERS[fmt or _sniff(src.head(), src.name)](src, stats)
+            yield from _READERS[fmt or sniff_format(src.head(), src.name)](src, stats)
 
 
 def read_records(
