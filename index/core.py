@@ -57,6 +57,8 @@ class Hit:
 
 
 _RRF_K = 60
+# In a non-exhaustive search, BM25 skips words that more than max(this, 0.5% of the records) hold.
+LEXICAL_MIN_DF_CAP = 1000
 
 
 class Index:
@@ -165,7 +167,10 @@ class Index:
                 add(self.store.by_pmid(q.pmid), "pmid")
                 add(exact_titles[i], "title")
                 if q.exhaustive or not exact_titles[i]:
-                    add([r for r, _ in self.store.lexical(q.title, q.authors, k=k)], "lexical")
+                    # Verifying bounds BM25's cost by skipping common words (the dense search covers a
+                    # title made only of them); an exhaustive search (the retriever) uses every word.
+                    max_df = None if q.exhaustive else max(LEXICAL_MIN_DF_CAP, self.manifest.count // 200)
+                    add([r for r, _ in self.store.lexical(q.title, q.authors, k=k, max_df=max_df)], "lexical")
                 dense = dense_lists.get(i, [])
                 add([r for r, _ in dense], "dense")
                 for r, sim in dense:

@@ -39,6 +39,16 @@ CREATE INDEX IF NOT EXISTS records_pmid ON records(pmid) WHERE pmid IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_title_key ON records(title_key);
 """
 
+# How many records hold each word, per column: lexical search picks a title's rarest words with it.
+# A table, not fts5vocab at query time: fts5vocab answers a term lookup in ~1 ms at 1M records.
+_TERM_DF = """
+DROP TABLE IF EXISTS term_df;
+CREATE VIRTUAL TABLE temp.build_vocab USING fts5vocab(main, 'fts', 'col');
+CREATE TABLE term_df (col TEXT NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL, PRIMARY KEY (col, term)) WITHOUT ROWID;
+INSERT INTO term_df SELECT col, term, doc FROM temp.build_vocab;
+DROP TABLE temp.build_vocab;
+"""
+
 LEXICAL_TERMS = 5  # rarest title words searched by BM25, two at a time
 LEXICAL_NAMES = 2  # rarest name words, each with the rarest title word
 _FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)
@@ -57,7 +67,7 @@ class RecordStore:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._vocab = False  # temp.fts_vocab made (per connection, on first lexical search)
+        self._vocab: str | None = None  # the document-frequency query, chosen at the first lexical search
 
     @classmethod
     def create(cls, path: Path) -> RecordStore:
@@ -118,7 +128,7 @@ class RecordStore:
         return kept
 
     def finish(self) -> None:
-        self.conn.executescript(_INDEXES + "INSERT INTO fts(fts) VALUES('optimize');")
+        self.conn.executescript(_INDEXES + "INSERT INTO fts(fts) VALUES('optimize');" + _TERM_DF)
         self.conn.commit()
         self.conn.execute("VACUUM")
         self.conn.close()
@@ -161,7 +171,9 @@ class RecordStore:
         key = title_key(title)
         return self._by("title_key", key) if len(key) >= 8 else []
 
-    def lexical(self, title: str | None, authors: Sequence[str] = (), k: int = 20) -> list[tuple[int, float]]:
+    def lexical(
+        self, title: str | None, authors: Sequence[str] = (), k: int = 20, max_df: int | None = None
+    ) -> list[tuple[int, float]]:
         """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better).
 
         BM25 scores every record the query matches, so an OR of all the title's words would make each
@@ -170,11 +182,13 @@ class RecordStore:
         (any two: a misspelt or missing word is tolerated), or the rarest word and one of the
         `LEXICAL_NAMES` rarest author names. Rare words are what decide the ranking anyway, and FTS5
         answers an AND by walking the shorter posting list. Words in no record are dropped (a typo
-        matches nothing); a title with a single usable word searches that word alone."""
+        matches nothing); a title with a single usable word searches that word alone. With `max_df`,
+        only words held by at most that many records are searched, which bounds the cost of a query
+        (a title of common words only is then left to the dense search)."""
         words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
         names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
-        words = self._rarest(words, "title", LEXICAL_TERMS)
-        names = self._rarest(names, "authors", LEXICAL_NAMES)
+        words = self._rarest(words, "title", LEXICAL_TERMS, max_df)
+        names = self._rarest(names, "authors", LEXICAL_NAMES, max_df)
         t = [f'title:"{w}"' for w in words]
         n = [f'authors:"{w}"' for w in names]
         if len(t) >= 2:
@@ -191,20 +205,22 @@ class RecordStore:
         ).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
 
-    def _rarest(self, words: list[str], column: str, n: int) -> list[str]:
-        """The `n` words of `words` that fewest records hold in `column` (and at least one does)."""
-        if len(words) <= 1:
+    def _rarest(self, words: list[str], column: str, n: int, max_df: int | None = None) -> list[str]:
+        """The `n` words of `words` that fewest records hold in `column` (at least one, at most `max_df`)."""
+        if len(words) <= 1 and self._vocab is not None and max_df is None:
             return words
-        if not self._vocab:
-            self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')")
-            self._vocab = True
+        if self._vocab is None:
+            has_table = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'term_df'").fetchone()
+            if not has_table:  # an index built before term_df existed: ask FTS5 itself (slower)
+                self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')")
+            self._vocab = "SELECT term, df FROM term_df" if has_table else "SELECT term, doc FROM temp.fts_vocab"
+            if len(words) <= 1 and max_df is None:
+                return words
+        if not words:
+            return words
         marks = ",".join("?" * len(words))
-        df = dict(
-            self.conn.execute(
-                f"SELECT term, doc FROM temp.fts_vocab WHERE col = ? AND term IN ({marks})", (column, *words)
-            ).fetchall()
-        )
-        present = [w for w in words if df.get(w)]
+        df = dict(self.conn.execute(f"{self._vocab} WHERE col = ? AND term IN ({marks})", (column, *words)).fetchall())
+        present = [w for w in words if df.get(w) and (max_df is None or df[w] <= max_df)]
         if len(present) <= n:
             return present
         return sorted(present, key=lambda w: df[w])[:n]

@@ -132,6 +132,9 @@ class AuthorMatch:
     placeholders: list[str] = field(default_factory=list)
 
 
+FUZZY_SCAN_MAX = 200  # authors: longer lists are matched on exact family names only
+
+
 def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> AuthorMatch:
     """All cited authors must be authors of the work, first author first, and the list complete
     unless it says 'et al.'/'and others' (a silently truncated list is a known hallucination)."""
@@ -141,14 +144,23 @@ def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> Au
     used: set[int] = set()
     matched = 0
     unmatched: list[str] = []
+    # Same family name first, looked up in a dict: a record can list thousands of authors (physics
+    # and genomics collaborations), and scanning them all for each cited name made one comparison
+    # cost tens of ms. The full scan (split names, particles, transliterations) runs for a name not
+    # found that way, over lists of up to FUZZY_SCAN_MAX authors.
+    by_family: dict[str, list[int]] = {}
+    for j, f in enumerate(found_real):
+        by_family.setdefault(family_key(f), []).append(j)
     for c in cited:
-        for j, f in enumerate(found_real):
-            if j not in used and _same_person(c, f):
-                used.add(j)
-                matched += 1
-                break
-        else:
+        same = by_family.get(family_key(c), ())
+        hit = next((j for j in same if j not in used and _same_person(c, found_real[j])), None)
+        if hit is None and len(found_real) <= FUZZY_SCAN_MAX:
+            hit = next((j for j, f in enumerate(found_real) if j not in used and _same_person(c, f)), None)
+        if hit is None:
             unmatched.append(c.display())
+        else:
+            used.add(hit)
+            matched += 1
     problems: list[str] = []
     if placeholders:
         problems.append("placeholder author names: " + ", ".join(placeholders))
