@@ -109,3 +109,17 @@ def test_record_with_truncated_author_list() -> None:
     found = [A("Aakanksha", "Chowdhery"), A("Sharan", "Narang"), A("", "others")]
     cited = [A("Aakanksha", "Chowdhery"), A("Sharan", "Narang"), A("Jacob", "Devlin"), A("Maarten", "Bosma")]
     assert compare_authors(cited, False, found).agrees
+
+
+def test_authors_of_a_huge_collaboration_are_matched_fast() -> None:
+    """A record can list thousands of authors; a cited subset is matched by family name lookup, and a
+    fabricated name is rejected without comparing it with every listed author."""
+    import time
+
+    found = [A(f"Given{i}", f"Family{i:04d}") for i in range(3000)]
+    t0 = time.perf_counter()
+    ok = compare_authors([A("Given0", "Family0000"), A("G.", "Family1234")], True, found)
+    bad = compare_authors([A("Given0", "Family0000"), A("Nobody", "Fabricatedname")], True, found)
+    assert time.perf_counter() - t0 < 0.5
+    assert ok.agrees and ok.matched == 2
+    assert not bad.agrees and "Fabricatedname" in bad.problems[0]

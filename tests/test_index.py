@@ -121,3 +121,32 @@ def test_build_with_hnsw_is_searchable(tmp_path: Path) -> None:
     assert m.index_type == "hnsw"
     [hits] = Index(out).search([Query(title="residual learning of deep networks for recognizing images")])
     assert hits[0].record.title == "Deep Residual Learning for Image Recognition"
+
+
+def test_lexical_search_uses_rare_words_and_bounds_common_ones(index: Index) -> None:
+    """BM25 picks a title's rarest words from the term statistics stored at build; with `max_df` a
+    word that many records hold is not searched at all (the dense search covers such titles)."""
+    store = index.store
+    assert store.conn.execute("SELECT df FROM term_df WHERE col = 'title' AND term = 'learning'").fetchone()[0] > 50
+    target = index.get("hm-Abbas2021combinatorial-1a36f8")
+    assert target is not None
+    typo = "Combinatorial Optimisation for Panoptc Segmentation: Fully Differentiable Approach"
+    rowid = store.conn.execute("SELECT rowid FROM records WHERE id = ?", (target.id,)).fetchone()[0]
+    assert store.lexical(typo)[0][0] == rowid  # one rare word misspelt, one changed: still first
+    assert store.lexical("Deep Learning for Learning", max_df=50) == []  # only common words
+    assert store.lexical("Deep Learning for Learning")  # unbounded: searched
+
+
+def test_lexical_search_works_on_indexes_built_before_term_statistics(dev_index_dir: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    from citeproof.index.store import RecordStore
+
+    db = tmp_path / "records.sqlite"
+    shutil.copy(dev_index_dir / "records.sqlite", db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE term_df")
+    old, new = RecordStore.open(db), RecordStore.open(dev_index_dir / "records.sqlite")
+    title = "Combinatorial Optimization for Panoptic Segmentation"
+    assert old.lexical(title) == new.lexical(title) != []
