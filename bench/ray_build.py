@@ -27,6 +27,7 @@ import os
 import sys
 import tempfile
 import time
+from contextlib import closing
 from itertools import islice
 from pathlib import Path
 
@@ -36,7 +37,6 @@ import ray
 from bench.eval import BENCH_TODAY, fmt_scores, scores
 from citeproof.index import Index, Manifest, build_index
 from citeproof.index.embed import Embedder
-from citeproof.index.store import RecordStore
 from citeproof.verifier import Verifier
 
 __all__ = ["main"]
@@ -57,20 +57,13 @@ def _inputs(data: Path, limit: int, tmp: Path) -> list[Path]:
 
 
 def _records(directory: Path) -> list[str]:
-    store = RecordStore.open(directory / "records.sqlite")
-    try:
-        rows = store.get_rows(range(1, store.count() + 1))
-        return [rows[i].model_dump_json() for i in sorted(rows)]
-    finally:
-        store.close()
+    with closing(Index(directory)) as index:
+        return [r.model_dump_json() for r in index.iter_records()]
 
 
 def _vectors(directory: Path) -> np.ndarray:
-    index = Index(directory)
-    try:
-        return index.vectors.reconstruct_n(0, index.vectors.ntotal)
-    finally:
-        index.close()
+    with closing(Index(directory)) as index:
+        return index.all_vectors()
 
 
 def _build(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +183,18 @@ class Index:
                     h.record = records[rowid]
                 results.append(sorted(hits.values(), key=lambda h: -h.rrf))
         return results
+
+    def iter_records(self, batch: int = 10_000) -> Iterator[Record]:
+        """Every record, in index order (row id order, which is also the order of the vectors)."""
+        for start in range(1, self.manifest.count + 1, batch):
+            with self._lock:
+                rows = self.store.get_rows(range(start, min(start + batch, self.manifest.count + 1)))
+            yield from (rows[i] for i in sorted(rows))
+
+    def all_vectors(self) -> np.ndarray:
+        """Every record's vector, in index order (exact for flat and HNSW, decoded codes for IVF-PQ):
+        for comparing two builds, not for search."""
+        return self.vectors.reconstruct_n(0, self.vectors.ntotal)
 
     def close(self) -> None:
         self.store.close()

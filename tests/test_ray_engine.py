@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,6 @@ ray = pytest.importorskip("ray", reason="the ray engine needs ray[data] (pip ins
 
 from citeproof.connectors.errors import DumpFormatError, InputError  # noqa: E402
 from citeproof.index import Index, Manifest, build_index  # noqa: E402
-from citeproof.index.store import RecordStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -44,20 +44,13 @@ def local_ray() -> Iterator[None]:
 
 
 def _records(directory: Path) -> list[str]:
-    store = RecordStore.open(directory / "records.sqlite")
-    try:
-        rows = store.get_rows(range(1, store.count() + 1))
-        return [rows[i].model_dump_json() for i in sorted(rows)]
-    finally:
-        store.close()
+    with closing(Index(directory)) as index:
+        return [r.model_dump_json() for r in index.iter_records()]
 
 
 def _vectors(directory: Path) -> np.ndarray:
-    index = Index(directory)
-    try:
-        return index.vectors.reconstruct_n(0, index.vectors.ntotal)
-    finally:
-        index.close()
+    with closing(Index(directory)) as index:
+        return index.all_vectors()
 
 
 def _assert_same_index(a: Path, b: Path) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -41,20 +42,13 @@ class CountingEmbedder(Embedder):
 
 
 def _records(directory: Path) -> list[str]:
-    store = RecordStore.open(directory / "records.sqlite")
-    try:
-        rows = store.get_rows(range(1, store.count() + 1))
-        return [rows[i].model_dump_json() for i in sorted(rows)]
-    finally:
-        store.close()
+    with closing(Index(directory)) as index:
+        return [r.model_dump_json() for r in index.iter_records()]
 
 
 def _vectors(directory: Path) -> np.ndarray:
-    index = Index(directory)
-    try:
-        return index.vectors.reconstruct_n(0, index.vectors.ntotal)
-    finally:
-        index.close()
+    with closing(Index(directory)) as index:
+        return index.all_vectors()
 
 
 @pytest.fixture(scope="module")
