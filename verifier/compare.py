@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -64,11 +65,17 @@ def compare_titles(cited: str, found: str) -> TitleMatch:
 
 
 def family_key(a: Author) -> str:
-    return "".join(tokens(a.family))
+    return _joined_tokens(a.family)
 
 
 def _given_key(a: Author) -> str:
-    return "".join(tokens(a.given))
+    return _joined_tokens(a.given)
+
+
+@lru_cache(maxsize=1 << 16)
+def _joined_tokens(name: str | None) -> str:
+    # Cached: candidates' author lists (up to thousands of names) are compared again and again.
+    return "".join(tokens(name))
 
 
 _PLACEHOLDER_FAMILIES = {"lastname", "surname", "doe", "anonymous", "author", "authors", "unknown", "others", "name"}
@@ -85,37 +92,55 @@ def is_placeholder_author(a: Author) -> bool:
     return bool(re.fullmatch(r"author\d*|\d+", fam))
 
 
-def _given_conflict(c: Author, f: Author) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """What name comparison reads of an author, computed once per distinct name (cached): records
+    can list thousands of authors, and each is compared with every cited name."""
+
+    family: str  # family name tokens joined ('vandermaaten')
+    given: str  # given name tokens joined
+    family_words: tuple[str, ...]
+    first_given: str  # the first given-name token ('yujing' of 'Yujing Z.')
+    full: tuple[str, ...]  # all tokens of the name, sorted (the same name split differently)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name(given: str, family: str) -> _Name:
+    gw, fw = tokens(given), tokens(family)
+    return _Name("".join(fw), "".join(gw), tuple(fw), gw[0] if gw else "", tuple(sorted(gw + fw)))
+
+
+def _given_conflict(c: _Name, f: _Name) -> bool:
     """Both first given names are spelled out and are different names ("Yujing" vs "Yue").
 
     Initials never conflict with a full name; one name being the prefix of the other (a nickname
     or truncation such as "Alex"/"Alexander") does not either.
     """
-    cg, fg = tokens(c.given), tokens(f.given)
-    if not cg or not fg:
-        return False
-    a, b = cg[0], fg[0]
+    a, b = c.first_given, f.first_given
     if len(a) < 3 or len(b) < 3 or a.startswith(b) or b.startswith(a):
         return False
     return fuzz.ratio(a, b) < 80
 
 
 def _same_person(c: Author, f: Author) -> bool:
-    cf, ff = family_key(c), family_key(f)
+    return _same_name(_name(c.given, c.family), _name(f.given, f.family))
+
+
+def _same_name(c: _Name, f: _Name) -> bool:
+    cf, ff = c.family, f.family
     if not cf or not ff:
         return False
     if cf == ff:
         return not _given_conflict(c, f)
     # the same name split differently ("Mallikarjun B. R." as family R. or family Mallikarjun)
-    if sorted(tokens(f"{c.given} {c.family}")) == sorted(tokens(f"{f.given} {f.family}")):
+    if c.full == f.full:
         return True
     # particles and compound names: "Maaten" vs "van der Maaten", "Boix" vs "Boix-Adserà"
-    cw, fw = tokens(c.family), tokens(f.family)
+    cw, fw = c.family_words, f.family_words
     if cw and fw and (cw[-1] == fw[-1] or cw[0] == fw[0]) and (len(cw) > 1 or len(fw) > 1):
         return True
     # family/given written the other way round ("Zhao Chen" as given=Zhao family=Chen vs the reverse)
-    cg, fg = _given_key(c), _given_key(f)
-    if cg and fg and cf == fg and cg == ff:
+    if c.given and f.given and cf == f.given and c.given == ff:
         return True
     # transliteration and typo tolerance only for long names
     return min(len(cf), len(ff)) >= 6 and fuzz.ratio(cf, ff) >= 90
@@ -148,14 +173,16 @@ def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> Au
     # and genomics collaborations), and scanning them all for each cited name made one comparison
     # cost tens of ms. The full scan (split names, particles, transliterations) runs for a name not
     # found that way, over lists of up to FUZZY_SCAN_MAX authors.
+    names = [_name(f.given, f.family) for f in found_real]
     by_family: dict[str, list[int]] = {}
-    for j, f in enumerate(found_real):
-        by_family.setdefault(family_key(f), []).append(j)
+    for j, n in enumerate(names):
+        by_family.setdefault(n.family, []).append(j)
     for c in cited:
-        same = by_family.get(family_key(c), ())
-        hit = next((j for j in same if j not in used and _same_person(c, found_real[j])), None)
+        cn = _name(c.given, c.family)
+        same = by_family.get(cn.family, ())
+        hit = next((j for j in same if j not in used and _same_name(cn, names[j])), None)
         if hit is None and len(found_real) <= FUZZY_SCAN_MAX:
-            hit = next((j for j, f in enumerate(found_real) if j not in used and _same_person(c, f)), None)
+            hit = next((j for j, n in enumerate(names) if j not in used and _same_name(cn, n)), None)
         if hit is None:
             unmatched.append(c.display())
         else:
