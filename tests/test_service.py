@@ -231,3 +231,17 @@ def test_serve_without_fastapi_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "fastapi", None)
     r = CliRunner().invoke(main, ["serve"])
     assert r.exit_code == 2 and "pip install 'citeproof[serve]'" in r.output
+
+
+def test_serve_passes_its_limits_to_the_app(dev_index_dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--timeout` and the other limits reach the app's settings; nothing is bound (serve is stubbed)."""
+    import citeproof.verifier.service as service
+
+    apps = []
+    monkeypatch.setattr(service, "serve", lambda app, host, port: apps.append(app))
+    args = ["serve", "--index", str(dev_index_dir), "--timeout", "2.5", "--max-citations", "7", "--port", "0"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    settings = apps[0].state.citeproof
+    assert (settings.timeout_s, settings.max_citations) == (2.5, 7)
+    assert CliRunner().invoke(main, ["serve", "--index", str(dev_index_dir), "--timeout", "0"]).exit_code == 2

@@ -44,6 +44,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse larger request bodies (413). [default: 1,000,000]")
 @click.option("--max-citations", type=click.IntRange(min=1), default=None, help="Refuse texts citing more (422). [default: 200]")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Verifications run at once. [default: 4]")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=None, help="Seconds a request may take, waiting for a worker included (503/504 past it). [default: 30]")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable; CORS is off by default).")
 def serve_cmd(
     index_dir: str | None,
@@ -52,6 +53,7 @@ def serve_cmd(
     max_bytes: int | None,
     max_citations: int | None,
     threads: int | None,
+    timeout_s: float | None,
     cors_origins: tuple[str, ...],
 ) -> None:
     """Serve the web page and JSON API over one loaded index.
@@ -64,7 +66,9 @@ def serve_cmd(
     except ImportError as e:
         _fail(str(e))
         return
-    limits: dict[str, Any] = {"max_bytes": max_bytes, "max_citations": max_citations, "threads": threads}
+    limits: dict[str, Any] = {
+        "max_bytes": max_bytes, "max_citations": max_citations, "threads": threads, "timeout_s": timeout_s,
+    }
     try:
         # the index is loaded here, before binding, so a bad --index fails at once with a clear message
         app = create_app(index_dir, cors_origins=cors_origins, **{k: v for k, v in limits.items() if v is not None})
