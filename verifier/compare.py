@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -78,7 +79,17 @@ def _joined_tokens(name: str | None) -> str:
     return "".join(tokens(name))
 
 
-_PLACEHOLDER_FAMILIES = {"lastname", "surname", "doe", "anonymous", "author", "authors", "unknown", "others", "name"}
+_PLACEHOLDER_FAMILIES = {
+    "lastname",
+    "surname",
+    "doe",
+    "anonymous",
+    "author",
+    "authors",
+    "unknown",
+    "others",
+    "name",
+}
 _PLACEHOLDER_GIVEN = {"firstname", "first", "john", "jane", "author", "a", "anonymous"}
 
 
@@ -92,8 +103,7 @@ def is_placeholder_author(a: Author) -> bool:
     return bool(re.fullmatch(r"author\d*|\d+", fam))
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
+class _Name(NamedTuple):
     """What name comparison reads of an author, computed once per distinct name (cached): records
     can list thousands of authors, and each is compared with every cited name."""
 
@@ -104,7 +114,7 @@ class _Name:
     full: tuple[str, ...]  # all tokens of the name, sorted (the same name split differently)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)  # small: cached tuples are objects the garbage collector scans
 def _name(given: str, family: str) -> _Name:
     gw, fw = tokens(given), tokens(family)
     return _Name("".join(fw), "".join(gw), tuple(fw), gw[0] if gw else "", tuple(sorted(gw + fw)))
@@ -173,16 +183,22 @@ def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> Au
     # and genomics collaborations), and scanning them all for each cited name made one comparison
     # cost tens of ms. The full scan (split names, particles, transliterations) runs for a name not
     # found that way, over lists of up to FUZZY_SCAN_MAX authors.
-    names = [_name(f.given, f.family) for f in found_real]
     by_family: dict[str, list[int]] = {}
-    for j, n in enumerate(names):
-        by_family.setdefault(n.family, []).append(j)
+    for j, f in enumerate(found_real):
+        by_family.setdefault(family_key(f), []).append(j)
     for c in cited:
         cn = _name(c.given, c.family)
         same = by_family.get(cn.family, ())
-        hit = next((j for j in same if j not in used and _same_name(cn, names[j])), None)
+        hit = next((j for j in same if j not in used and _same_person(c, found_real[j])), None)
         if hit is None and len(found_real) <= FUZZY_SCAN_MAX:
-            hit = next((j for j, n in enumerate(names) if j not in used and _same_name(cn, n)), None)
+            hit = next(
+                (
+                    j
+                    for j, f in enumerate(found_real)
+                    if j not in used and _same_name(cn, _name(f.given, f.family))
+                ),
+                None,
+            )
         if hit is None:
             unmatched.append(c.display())
         else:
@@ -222,7 +238,9 @@ class IdMatch:
     found: str | None
 
 
-def compare_doi(cited_doi: str | None, cited_arxiv: str | None, rec_doi: str | None, rec_arxiv: str | None) -> IdMatch | None:
+def compare_doi(
+    cited_doi: str | None, cited_arxiv: str | None, rec_doi: str | None, rec_arxiv: str | None
+) -> IdMatch | None:
     """Does the cited DOI / arXiv id identify this record? arXiv DOIs (10.48550/arXiv.X) equal arXiv ids."""
     cd, ca = norm_doi(cited_doi), norm_arxiv_id(cited_arxiv)
     rd, ra = norm_doi(rec_doi), norm_arxiv_id(rec_arxiv)
@@ -239,5 +257,3 @@ def compare_doi(cited_doi: str | None, cited_arxiv: str | None, rec_doi: str | N
     if ca:
         return IdMatch(ca == ra if ra else None, ca, ra)
     return None
-
-
