@@ -56,14 +56,10 @@ def _inputs(data: Path, limit: int, tmp: Path) -> list[Path]:
     return [data / "corpus_dev.csl.jsonl.gz", distractors]
 
 
-def _records(directory: Path) -> list[str]:
+def _contents(directory: Path) -> tuple[list[str], np.ndarray]:
+    """An index's records (as JSON, in index order) and its vectors, to compare two builds."""
     with closing(Index(directory)) as index:
-        return [r.model_dump_json() for r in index.iter_records()]
-
-
-def _vectors(directory: Path) -> np.ndarray:
-    with closing(Index(directory)) as index:
-        return index.all_vectors()
+        return [r.model_dump_json() for r in index.iter_records()], index.all_vectors()
 
 
 def _build(
@@ -130,8 +126,8 @@ def main() -> None:
         print(f"ray start-up (not in the build time): {ray_init:.1f}s")
         print(f"records/s ray/local = {(on_ray.count / t_ray) / (local.count / t_local):.2f}")
 
-        same = _records(tmp / "local") == _records(tmp / "ray")
-        diff = float(np.abs(_vectors(tmp / "local") - _vectors(tmp / "ray")).max())
+        same = _contents(tmp / "local")[0] == _contents(tmp / "ray")[0]
+        diff = float(np.abs(_contents(tmp / "local")[1] - _contents(tmp / "ray")[1]).max())
         print(
             f"identical records, same order: {same}; skipped {local.skipped} / {on_ray.skipped}; "
             f"max |vector difference| = {diff:.2e}"

@@ -41,14 +41,10 @@ class CountingEmbedder(Embedder):
         return super().encode(texts)
 
 
-def _records(directory: Path) -> list[str]:
+def _contents(directory: Path) -> tuple[list[str], np.ndarray]:
+    """An index's records (as JSON, in index order) and its vectors, to compare two builds."""
     with closing(Index(directory)) as index:
-        return [r.model_dump_json() for r in index.iter_records()]
-
-
-def _vectors(directory: Path) -> np.ndarray:
-    with closing(Index(directory)) as index:
-        return index.all_vectors()
+        return [r.model_dump_json() for r in index.iter_records()], index.all_vectors()
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +76,8 @@ def test_an_interrupted_build_resumes_and_equals_an_uninterrupted_one(whole: Pat
         emb.embedded == manifest.count + manifest.duplicates - 500
     )  # the two done shards were not embedded again
     assert not (tmp_path / ".idx.build").exists()
-    assert _records(out) == _records(whole)
-    np.testing.assert_allclose(_vectors(out), _vectors(whole), atol=1e-5)  # batches differ: float noise only
+    assert _contents(out)[0] == _contents(whole)[0]
+    np.testing.assert_allclose(_contents(out)[1], _contents(whole)[1], atol=1e-5)  # batches differ: float noise only
     assert manifest.count == Index(whole).manifest.count == 1008 + 352
 
 
@@ -188,5 +184,5 @@ def test_cli_build_resumes(tmp_path: Path) -> None:
     assert "resumed from 600 records" in done.stderr
     index = Index(out)
     assert index.manifest.count == 1008 and index.manifest.resumed == 600
-    rec = index.get(json.loads(_records(out)[-1])["id"])
+    rec = index.get(json.loads(_contents(out)[0][-1])["id"])
     assert rec is not None and rec.id in {h.record.id for h in index.search([Query(title=rec.title)])[0]}
