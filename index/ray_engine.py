@@ -58,7 +58,7 @@ from citeproof.connectors.readers import expand_paths, sniff_format
 from citeproof.connectors.s2 import S2_STREAM, record_from_s2
 from citeproof.index.build import embedding_text
 from citeproof.index.embed import Embedder
-from citeproof.index.shards import Checkpoint, write_shard
+from citeproof.index.shards import Checkpoint, record_json, write_shard
 
 try:
     import pyarrow as pa
@@ -248,7 +248,7 @@ def _whole_file_blocks(f: int, path: str, fmt: str | None, cut: _Cut | None) -> 
 
     for rec in read_records([path], fmt=fmt, stats=stats):
         drain()
-        emit(_RECORD, rec=rec.model_dump_json(exclude_none=True), title=embedding_text(rec.title))
+        emit(_RECORD, rec=record_json(rec), title=embedding_text(rec.title))
         if len(rows) >= _BLOCK_ROWS:
             yield rows.table(time.perf_counter() - t)
             t = time.perf_counter()
@@ -307,7 +307,7 @@ def _parse_lines(batch: pa.Table, cut: _Cut | None) -> pa.Table:
                     no,
                     k,
                     _RECORD,
-                    rec=rec.model_dump_json(exclude_none=True),
+                    rec=record_json(rec),
                     title=embedding_text(rec.title),
                 )
         stats.errors.clear()
@@ -532,8 +532,7 @@ class _ShardWriter:
         if not self.held:
             return
         t = time.perf_counter()
-        records = [Record.model_validate_json(r) for r in self.recs]
-        write_shard(self.checkpoint.shard_path(self.k), records, np.concatenate(self.vecs))
+        write_shard(self.checkpoint.shard_path(self.k), self.recs, np.concatenate(self.vecs))
         self.timings["shards"] += time.perf_counter() - t
         self.k += 1
         self.recs, self.vecs, self.held = [], [], 0

@@ -45,6 +45,7 @@ __all__ = [
     "Shard",
     "chunks",
     "merge_shards",
+    "record_json",
     "write_shard",
 ]
 
@@ -114,17 +115,25 @@ class Shard:
                 pos += len(recs)
 
 
+def record_json(record: Record) -> str:
+    """A record as a shard line holds it (engines that serialise records elsewhere use this too)."""
+    return record.model_dump_json(exclude_none=True)
+
+
 def write_shard(
-    directory: Path, records: Sequence[Record], vectors: np.ndarray, extra: dict[str, object] | None = None
+    directory: Path, records: Sequence[Record | str], vectors: np.ndarray, extra: dict[str, object] | None = None
 ) -> Shard:
-    """Write one shard atomically: files under `NAME.tmp`, then one rename. `extra` goes into meta.json."""
+    """Write one shard atomically: files under `NAME.tmp`, then one rename. `extra` goes into meta.json.
+
+    A record may come already serialised by `record_json` (the Ray engine's workers do that), so the
+    driver does not parse and serialise it again."""
     if len(records) != len(vectors):
         raise ValueError(f"{len(records)} records but {len(vectors)} vectors")
     tmp = directory.with_name(directory.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     with (tmp / _RECORDS).open("w", encoding="utf-8") as fh:
-        fh.writelines(r.model_dump_json(exclude_none=True) + "\n" for r in records)
+        fh.writelines((r if isinstance(r, str) else record_json(r)) + "\n" for r in records)
     vecs = np.ascontiguousarray(vectors, dtype=np.float32)
     if vecs.ndim != 2:
         raise ValueError(f"vectors must be a 2-D array, not {vecs.ndim}-D")
