@@ -117,6 +117,7 @@ def build_index(
         manifest = Manifest(
             citeproof_version=citeproof_version(),
             model=emb.name,
+            model_version=emb.version,
             dim=emb.dim,
             count=merged.count,
             sources=[os.path.basename(str(p)) for p in path_list],

@@ -85,6 +85,12 @@ class Index:
                     "rebuild the index or use the model it was built with"
                 )
         self.embedder = Embedder(self.manifest.model)
+        built, current = self.manifest.model_version, self.embedder.version
+        if built and current and built != current:
+            raise IndexModelMismatchError(
+                f"{self.directory} was built with {self.manifest.model!r} {built}, but this citeproof has "
+                f"{current}: the vectors would not match; rebuild the index"
+            )
         self.store = RecordStore.open(self.directory / RECORDS)
         # SQLite opens any file lazily: read it now, or a damaged store would fail every later lookup.
         # Row ids are 1..count, so the last one (an O(log n) lookup, unlike COUNT) must be `count`.

@@ -101,6 +101,18 @@ class Embedder:
     def is_static(self) -> bool:
         return self.name == STATIC_MODEL
 
+    @property
+    def version(self) -> str | None:
+        """Which weights this name stands for, known without loading them: the bundled MiniLM's
+        checksum, or the static model's recipe version. None for other models (not tracked)."""
+        if self.is_default:
+            return f"sha256:{_DEFAULT_WEIGHTS_SHA256[:16]}"
+        if self.is_static:
+            from citeproof.index.static import RECIPE_VERSION
+
+            return f"recipe-{RECIPE_VERSION}"
+        return None
+
     def _load(self) -> Any:
         if self._model is not None:
             return self._model

@@ -28,6 +28,9 @@ class Manifest(BaseModel):
     format_version: int = FORMAT_VERSION
     citeproof_version: str
     model: str
+    # Which weights `model` named when the index was built (None: unknown, e.g. a user's model path):
+    # a name can outlive its weights (a new static-model recipe), and vectors of two versions don't mix.
+    model_version: str | None = None
     dim: int
     count: int
     sources: list[str] = Field(default_factory=list)

@@ -68,8 +68,10 @@ def add_records(
     _clean_stale(out)  # first: a kill between the two renames of an earlier swap left `out` missing
     old = load_manifest(out, verify_checksums=True)
     emb = embedder or Embedder(old.model)
-    if emb.name != old.model:
-        raise IndexModelMismatchError(f"{out} was built with model {old.model!r}, not {emb.name!r}")
+    if emb.name != old.model or (old.model_version and emb.version and emb.version != old.model_version):
+        raise IndexModelMismatchError(
+            f"{out} was built with model {old.model!r} {old.model_version or ''}, not {emb.name!r} {emb.version or ''}"
+        )
     tmp = _staging_dir(out)
     conn: sqlite3.Connection | None = None
     try:

@@ -150,3 +150,20 @@ def test_lexical_search_works_on_indexes_built_before_term_statistics(dev_index_
     old, new = RecordStore.open(db), RecordStore.open(dev_index_dir / "records.sqlite")
     title = "Combinatorial Optimization for Panoptic Segmentation"
     assert old.lexical(title) == new.lexical(title) != []
+
+
+def test_an_index_of_other_weights_under_the_same_model_name_is_refused(tmp_path: Path) -> None:
+    """The manifest records which weights the model name stood for; vectors of two versions don't mix."""
+    src = tmp_path / "a.csl.json"
+    src.write_text(json.dumps([{"id": "x1", "title": "A real enough title"}]))
+    out = tmp_path / "idx"
+    manifest = build_index([src], out, fmt="csl-json")
+    assert manifest.model_version and manifest.model_version.startswith("sha256:")
+    data = json.loads((out / "manifest.json").read_text())
+    data["model_version"] = "sha256:0000000000000000"
+    (out / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(IndexModelMismatchError, match="rebuild"):
+        Index(out)
+    data.pop("model_version")  # an index built before versions were recorded still opens
+    (out / "manifest.json").write_text(json.dumps(data))
+    assert len(Index(out)) == 1
