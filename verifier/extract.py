@@ -57,12 +57,14 @@ MAX_MENTIONS = 5000  # in-text mentions read per text: author–year citations a
 _log = logging.getLogger(__name__)
 
 
-@dataclass(slots=True)
 class _Budget:
     """How many more in-text mentions this text may have read, and where reading them stopped."""
 
-    left: int
-    stopped_at: int | None = None
+    __slots__ = ("left", "limit", "stopped_at")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = self.left = limit
+        self.stopped_at: int | None = None
 
     def take(self, pos: int) -> bool:
         if self.left > 0:
@@ -71,11 +73,11 @@ class _Budget:
         self.stopped_at = pos if self.stopped_at is None else min(self.stopped_at, pos)
         return False
 
-    def warn(self, limit: int) -> None:
+    def warn(self) -> None:
         if self.stopped_at is not None:
             _log.warning(
                 "the text holds more than %d in-text mentions; those from character %d on were not read",
-                limit, self.stopped_at,
+                self.limit, self.stopped_at,
             )
 
 _BIB_START_RE = re.compile(r"@[A-Za-z]{2,30}[ \t]{0,5}[{(]")
@@ -189,7 +191,7 @@ def extract_citations(text: str) -> list[Citation]:
         cites.extend(_region_citations(text, a, b, budget))
     cites.sort(key=lambda c: c.start)
     out = _link_mentions(text, cites, budget)
-    budget.warn(MAX_MENTIONS)
+    budget.warn()
     return out
 
 
@@ -421,12 +423,6 @@ def _citation(text: str, start: int, end: int, ref: ParsedReference | None = Non
     return Citation(raw=text[start:end], start=start, end=end, **fields)
 
 
-def _author_year_citation(text: str, start: int, end: int, names: str, year: int) -> Citation:
-    """An author–year citation ('Smith et al. (2020)', '(Smith & Lee, 2019)'); names parsed once each."""
-    authors, et_al = _parsed_names(names)
-    return Citation(raw=text[start:end], start=start, end=end, authors=list(authors), et_al=et_al, year=year)
-
-
 # --- prose ---------------------------------------------------------------------------------------
 
 
@@ -493,7 +489,7 @@ def _prose_citations(
         [
             *(titled or []),
             *(
-                _with_adjacent_title(text, _author_year_citation(text, s, e, names, year), a, b)
+                _with_adjacent_title(text, _citation(text, s, e, **_names_fields(names), year=year), a, b)
                 for s, e, names, year in _author_year_spans(text, a, b, budget)
             ),
         ]
@@ -761,7 +757,7 @@ def link_mentions(text: str, citations: list[Citation], *, max_mentions: int = M
     unverifiable). At most `max_mentions` markers are read. Returns the new list, in order of position."""
     budget = _Budget(max_mentions)
     out = _link_mentions(text, citations, budget)
-    budget.warn(max_mentions)
+    budget.warn()
     return out
 
 
