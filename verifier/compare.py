@@ -189,7 +189,14 @@ def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> Au
     for c in cited:
         cn = _name(c.given, c.family)
         same = by_family.get(cn.family, ())
-        hit = next((j for j in same if j not in used and _same_person(c, found_real[j])), None)
+        hit = next(
+            (
+                j
+                for j in same
+                if j not in used and _same_name(cn, _name(found_real[j].given, found_real[j].family))
+            ),
+            None,
+        )
         if hit is None and len(found_real) <= FUZZY_SCAN_MAX:
             hit = next(
                 (
