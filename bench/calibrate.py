@@ -18,7 +18,7 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from citeproof.connectors.models import CitationResult, Status
+from citeproof.models import CitationResult, Status
 from citeproof.verifier import Verifier
 from citeproof.verifier.calibration import bucket
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from citeproof.connectors.models import CitationResult
 from citeproof.index import Index, build_index
+from citeproof.models import CitationResult
 from citeproof.verifier import Verifier
 
 HERE = Path(__file__).resolve().parent

@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from citeproof.connectors.models import Citation
-from citeproof.connectors.text import fold, title_key
+from citeproof.models import Citation
+from citeproof.text import fold, title_key
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.names import parse_authors
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         url = args.url
         if url is None:
-            from citeproof.verifier.service import background, create_app
+            from citeproof.service import background, create_app
 
             url = stack.enter_context(background(create_app(args.index)))
         print(fire(url, args.n, deadline=args.deadline).line())

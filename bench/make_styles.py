@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from citeproof.connectors.text import clean_text
+from citeproof.text import clean_text
 
 __all__ = ["STYLES", "Entry", "build", "main"]
 

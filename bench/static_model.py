@@ -11,7 +11,7 @@ record is found in corpus_dev by DOI or normalised title. Their titles are cited
 perturbs other fields), so the same titles are also searched degraded, deterministically: one word
 dropped and one typo; and a short form (subtitle dropped, or the first 60% of the words). Recall@1
 and @10 of the record are printed per group, with cosine statistics of matching and of unrelated
-title pairs (thresholds set for MiniLM's cosines, such as verifier.mentions.TOPIC_MIN_SIMILARITY, do
+title pairs (thresholds set for MiniLM's cosines, such as verifier.bare_mentions.TOPIC_MIN_SIMILARITY, do
 not carry over unchanged).
 
 `--recipes` also compares distillation recipes (PCA dims, SIF weighting) from one set of MiniLM
@@ -33,9 +33,9 @@ import faiss
 import numpy as np
 
 from citeproof.connectors import read_records
-from citeproof.connectors.text import title_key
 from citeproof.index.embed import DEFAULT_MODEL, Embedder
 from citeproof.index.static import STATIC_MODEL
+from citeproof.text import title_key
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "hallmark"

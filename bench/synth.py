@@ -92,7 +92,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from citeproof.connectors.text import clean_text
+from citeproof.text import clean_text
 
 __all__ = [
     "ARXIV_CAPACITY",

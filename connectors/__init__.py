@@ -6,7 +6,9 @@ Nothing here scores a match; that is the verifier's job.
 from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
 from citeproof.connectors.crossref import record_from_crossref
-from citeproof.connectors.errors import (
+from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
+from citeproof.connectors.readers import FORMATS, detect_format, read_records
+from citeproof.errors import (
     CiteproofError,
     DumpFormatError,
     IndexCorruptError,
@@ -18,8 +20,7 @@ from citeproof.connectors.errors import (
     ModelLoadError,
     RateLimitedError,
 )
-from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
-from citeproof.connectors.models import (
+from citeproof.models import (
     Author,
     Citation,
     CitationResult,
@@ -31,7 +32,6 @@ from citeproof.connectors.models import (
     Suggestion,
     Summary,
 )
-from citeproof.connectors.readers import FORMATS, detect_format, read_records
 
 __all__ = [
     "FORMATS",

@@ -8,8 +8,8 @@ from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from citeproof.connectors._source import CHUNK, HEAD_BYTES, Source, lead
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import ReadStats
+from citeproof.errors import DumpFormatError
+from citeproof.models import ReadStats
 
 __all__ = ["first_json_item", "is_json_lines", "iter_json", "json_line_items"]
 

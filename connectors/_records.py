@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from citeproof.connectors._source import Source
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import clean_text, latex_to_unicode, norm_arxiv_id, norm_doi
+from citeproof.errors import DumpFormatError
+from citeproof.identifiers import norm_doi
+from citeproof.models import Author, ReadStats, Record
+from citeproof.text import clean_text, latex_to_unicode
 
 __all__ = [
     "WRONG_FORMAT_AFTER",
     "BadRecordError",
-    "arxiv_id_from",
     "convert",
     "first_text",
     "make_record",
@@ -129,24 +129,6 @@ def first_text(value: Any) -> str | None:
                 return v
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    return None
-
-
-_ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(\S+)", re.IGNORECASE)
-
-
-def arxiv_id_from(doi: str | None, *urls: str | None) -> str | None:
-    """An arXiv id derived from an arXiv DOI (`10.48550/arXiv.1706.03762`) or an arxiv.org URL."""
-    m = _ARXIV_DOI.search(doi) if isinstance(doi, str) else None
-    if m:
-        found = norm_arxiv_id(m.group(1))  # not lower-cased: 'math.GT/0309136' keeps its class
-        if found:
-            return found
-    for url in urls:
-        if isinstance(url, str) and "arxiv.org/" in url.lower():
-            found = norm_arxiv_id(url.split("arxiv.org/", 1)[-1].split("/", 1)[-1])
-            if found:
-                return found
     return None
 
 

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from citeproof.connectors.errors import DumpFormatError
+from citeproof.errors import DumpFormatError
 
 __all__ = ["CHUNK", "HEAD_BYTES", "PathLike", "Source", "iter_lines", "lead", "markup_kind", "opened"]
 

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator
 from html.entities import name2codepoint
 
 from citeproof.connectors._source import CHUNK, Source, lead
-from citeproof.connectors.errors import DumpFormatError
+from citeproof.errors import DumpFormatError
 
 __all__ = ["iter_xml"]
 

@@ -24,9 +24,10 @@ from citeproof.connectors._records import (
 )
 from citeproof.connectors._source import PathLike, Source, markup_kind, opened
 from citeproof.connectors._xml import iter_xml
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import clean_text, norm_arxiv_id
+from citeproof.errors import DumpFormatError
+from citeproof.identifiers import norm_arxiv_id
+from citeproof.models import Author, ReadStats, Record
+from citeproof.text import clean_text
 
 __all__ = [
     "ARXIV_XML_TAGS",

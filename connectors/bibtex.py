@@ -14,17 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from citeproof.connectors._records import (
-    arxiv_id_from,
-    convert,
-    make_record,
-    split_name,
-    split_outside_braces,
-    year_of,
-)
+from citeproof.connectors._records import convert, make_record, split_name, split_outside_braces, year_of
 from citeproof.connectors._source import PathLike, Source, opened
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import norm_arxiv_id
+from citeproof.identifiers import arxiv_id_from, norm_arxiv_id
+from citeproof.models import Author, ReadStats, Record
 
 __all__ = ["BibEntry", "parse_bibtex", "read_bibtex", "record_from_bibtex", "split_authors"]
 

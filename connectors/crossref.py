@@ -12,17 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import (
-    BadRecordError,
-    arxiv_id_from,
-    convert,
-    first_text,
-    make_record,
-    year_of,
-)
+from citeproof.connectors._records import BadRecordError, convert, first_text, make_record, year_of
 from citeproof.connectors._source import PathLike, Source, opened
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import clean_text, norm_doi
+from citeproof.identifiers import arxiv_id_from, norm_doi
+from citeproof.models import Author, ReadStats, Record
+from citeproof.text import clean_text
 
 __all__ = ["CROSSREF_DESCEND", "CROSSREF_STREAM", "read_crossref", "record_from_crossref"]
 

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import arxiv_id_from, convert, first_text, make_record, split_name, year_of
+from citeproof.connectors._records import convert, first_text, make_record, split_name, year_of
 from citeproof.connectors._source import PathLike, Source, opened
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import clean_text
+from citeproof.identifiers import arxiv_id_from
+from citeproof.models import Author, ReadStats, Record
+from citeproof.text import clean_text
 
 __all__ = ["read_csl", "record_from_csl"]
 

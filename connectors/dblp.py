@@ -16,7 +16,6 @@ from typing import Any
 from citeproof.connectors._json import iter_json
 from citeproof.connectors._records import (
     BadRecordError,
-    arxiv_id_from,
     convert,
     first_text,
     make_record,
@@ -25,9 +24,9 @@ from citeproof.connectors._records import (
 )
 from citeproof.connectors._source import PathLike, Source, markup_kind, opened
 from citeproof.connectors._xml import iter_xml
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import Author, ReadStats, Record
-from citeproof.connectors.text import norm_doi
+from citeproof.errors import DumpFormatError
+from citeproof.identifiers import arxiv_id_from, norm_doi
+from citeproof.models import Author, ReadStats, Record
 
 __all__ = [
     "DBLP_DESCEND",

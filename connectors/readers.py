@@ -22,9 +22,9 @@ from citeproof.connectors.bibtex import read_bibtex
 from citeproof.connectors.crossref import CROSSREF_DESCEND, CROSSREF_STREAM, read_crossref
 from citeproof.connectors.csl import read_csl
 from citeproof.connectors.dblp import DBLP_DESCEND, DBLP_STREAM, read_dblp
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import ReadStats, Record
 from citeproof.connectors.s2 import S2_STREAM, read_s2
+from citeproof.errors import DumpFormatError
+from citeproof.models import ReadStats, Record
 
 __all__ = ["FORMATS", "detect_format", "expand_paths", "read_records", "sniff_format"]
 

@@ -12,8 +12,8 @@ from typing import Any
 from citeproof.connectors._json import iter_json
 from citeproof.connectors._records import convert, first_text, make_record, split_name, year_of
 from citeproof.connectors._source import PathLike, Source, opened
-from citeproof.connectors.models import ReadStats, Record
-from citeproof.connectors.text import norm_arxiv_id
+from citeproof.identifiers import norm_arxiv_id
+from citeproof.models import ReadStats, Record
 
 __all__ = ["S2_STREAM", "read_s2", "record_from_s2"]
 

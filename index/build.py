@@ -24,8 +24,8 @@ import faiss
 import numpy as np
 
 from citeproof.connectors import ReadStats, read_records
-from citeproof.connectors.env import citeproof_version
-from citeproof.connectors.errors import DumpFormatError, InputError
+from citeproof.env import citeproof_version
+from citeproof.errors import DumpFormatError, InputError
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import MANIFEST, Manifest, file_entry
 from citeproof.index.shards import DEFAULT_SHARD_SIZE, BuildPlan, Checkpoint, merge_shards, write_shard

@@ -16,13 +16,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from citeproof.connectors.errors import IndexCorruptError, IndexModelMismatchError
-from citeproof.connectors.models import Record
+from citeproof.errors import IndexCorruptError, IndexModelMismatchError
 from citeproof.index.build import RECORDS, VECTORS, embedding_text
 from citeproof.index.embed import Embedder
 from citeproof.index.manifest import Manifest, load_manifest
 from citeproof.index.store import RecordStore, venue_key
 from citeproof.index.vectors import make_searchable
+from citeproof.models import Record
 
 __all__ = ["VERIFY_CHECKSUMS_ENV", "Hit", "Index", "Query", "open_index"]
 

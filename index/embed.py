@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from citeproof.connectors.errors import ModelLoadError
+from citeproof.errors import ModelLoadError
 
 __all__ = ["DEFAULT_MODEL", "STATIC_MODEL", "Embedder", "default_model_path"]
 

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pydantic import BaseModel, Field
 
-from citeproof.connectors.errors import IndexCorruptError, IndexNotFoundError
+from citeproof.errors import IndexCorruptError, IndexNotFoundError
 
 __all__ = ["FORMAT_VERSION", "MANIFEST", "FileEntry", "Manifest", "file_entry", "load_manifest"]
 

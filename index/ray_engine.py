@@ -53,9 +53,9 @@ from citeproof.connectors._source import Source, lead, markup_kind
 from citeproof.connectors.arxiv import record_from_arxiv_json
 from citeproof.connectors.crossref import CROSSREF_DESCEND, CROSSREF_STREAM, record_from_crossref
 from citeproof.connectors.csl import record_from_csl
-from citeproof.connectors.errors import CiteproofError, InputError, ModelLoadError
 from citeproof.connectors.readers import expand_paths, sniff_format
 from citeproof.connectors.s2 import S2_STREAM, record_from_s2
+from citeproof.errors import CiteproofError, InputError, ModelLoadError
 from citeproof.index.build import embedding_text
 from citeproof.index.embed import Embedder
 from citeproof.index.shards import Checkpoint, record_json, write_shard

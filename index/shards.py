@@ -33,7 +33,7 @@ import faiss
 import numpy as np
 
 from citeproof.connectors import Record
-from citeproof.connectors.errors import IndexStoreError
+from citeproof.errors import IndexStoreError
 from citeproof.index.store import RecordStore
 from citeproof.index.vectors import new_index, resolve_type, training_size
 

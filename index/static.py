@@ -57,8 +57,8 @@ from typing import Any
 
 import numpy as np
 
-from citeproof.connectors.env import cache_dir, citeproof_version
-from citeproof.connectors.errors import ModelLoadError
+from citeproof.env import cache_dir, citeproof_version
+from citeproof.errors import ModelLoadError
 from citeproof.index.embed import (
     _DEFAULT_WEIGHTS_SHA256,
     DEFAULT_MODEL,

@@ -11,8 +11,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from citeproof.connectors.models import Record
-from citeproof.connectors.text import fold, norm_arxiv_id, norm_doi, title_key, tokens
+from citeproof.identifiers import norm_arxiv_id, norm_doi
+from citeproof.models import Record
+from citeproof.text import fold, title_key, tokens
 
 __all__ = ["RecordStore", "venue_key"]
 

@@ -23,10 +23,9 @@ from pathlib import Path
 
 import faiss
 
-from citeproof.connectors.env import citeproof_version
-from citeproof.connectors.errors import IndexCorruptError, IndexModelMismatchError
 from citeproof.connectors.live.crossref import Crossref
-from citeproof.connectors.models import ReadStats, Record
+from citeproof.env import citeproof_version
+from citeproof.errors import IndexCorruptError, IndexModelMismatchError
 from citeproof.index.build import (
     RECORDS,
     VECTORS,
@@ -39,6 +38,7 @@ from citeproof.index.embed import Embedder
 from citeproof.index.manifest import MANIFEST, Manifest, file_entry, load_manifest
 from citeproof.index.shards import chunks
 from citeproof.index.store import RecordStore
+from citeproof.models import ReadStats, Record
 
 __all__ = ["add_records", "update_from_crossref"]
 

@@ -16,7 +16,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
-from citeproof.connectors.errors import InputError
+from citeproof.errors import InputError
 
 __all__ = [
     "AUTO_APPROXIMATE_FROM",

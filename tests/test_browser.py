@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from citeproof.verifier.service import background, create_app
+from citeproof.service import background, create_app
 from tests.conftest import FAKE, REAL
 
 CHROMIUM = os.environ.get("CITEPROOF_CHROMIUM", "/usr/bin/chromium")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from citeproof.connectors.models import CitationResult, FieldCheck, Record, Status, Suggestion
+from citeproof.models import CitationResult, FieldCheck, Record, Status, Suggestion
 from citeproof.verifier.calibration import bucket, calibrated, load_table
 
 

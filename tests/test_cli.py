@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from citeproof.verifier.cli import main
+from citeproof.cli import main
 from tests.conftest import DATA
 
 CLEAN = (

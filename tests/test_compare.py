@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeproof.connectors.models import Author
+from citeproof.models import Author
 from citeproof.verifier.compare import compare_authors, compare_doi, compare_titles, is_placeholder_author
 from citeproof.verifier.venues import canonical_venue, compare_venues
 

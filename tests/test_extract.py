@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from citeproof.connectors.models import Citation
-from citeproof.connectors.text import fold, title_key
+from citeproof.models import Citation
+from citeproof.text import fold, title_key
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.verifier.refparse import find_identifiers, parse_reference

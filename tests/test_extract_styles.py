@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from citeproof.connectors.models import Citation
-from citeproof.connectors.text import fold, title_key
+from citeproof.models import Citation
+from citeproof.text import fold, title_key
 from citeproof.verifier.extract import extract_citations, link_mentions
 from tests.conftest import assert_extracts_linearly
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from citeproof.connectors.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
+from citeproof.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError
 from citeproof.index import Index, Query, build_index
 from citeproof.index.manifest import load_manifest
 

@@ -19,8 +19,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.output_parsers import StrOutputParser
 
-from citeproof.connectors.errors import CiteproofError
-from citeproof.connectors.models import Status
+from citeproof.errors import CiteproofError
 from citeproof.langchain import (
     AsyncCitationCallbackHandler,
     CitationCallbackHandler,
@@ -29,6 +28,7 @@ from citeproof.langchain import (
     VerifiedAnswer,
     citation_callback,
 )
+from citeproof.models import Status
 from tests.conftest import FAKE, REAL, ROOT
 
 ANSWER = f"Attention [1] and expert routing [2] scale language models.\n\nReferences\n1. {REAL}\n2. {FAKE}\n"

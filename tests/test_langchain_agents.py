@@ -30,7 +30,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 
-from citeproof.connectors.models import Record, Report, Status
 from citeproof.langchain import (
     CitationMiddleware,
     CitationRetriever,
@@ -38,6 +37,7 @@ from citeproof.langchain import (
     citation_tools,
 )
 from citeproof.langchain.retriever import METADATA_FIELDS
+from citeproof.models import Record, Report, Status
 from tests.conftest import ROOT
 from tests.test_langchain import ANSWER, CLEAN, FAKE
 

@@ -9,7 +9,7 @@ import requests
 import responses
 
 from citeproof.connectors.live._http import RetryPolicy
-from citeproof.connectors.models import Status
+from citeproof.models import Status
 from citeproof.verifier import Verifier
 from citeproof.verifier.online import OnlineResolver, default_sources
 from tests.conftest import HALLMARK_TODAY

@@ -16,7 +16,7 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the ray engine needs ray[data] (pip install 'citeproof[ray]')")
 
-from citeproof.connectors.errors import DumpFormatError, InputError  # noqa: E402
+from citeproof.errors import DumpFormatError, InputError  # noqa: E402
 from citeproof.index import Index, Manifest, build_index  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

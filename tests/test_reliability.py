@@ -62,17 +62,17 @@ from citeproof.index.core import VERIFY_CHECKSUMS_ENV
 from citeproof.index.embed import default_model_path
 from citeproof.index.manifest import MANIFEST, Manifest
 from citeproof.index.update import add_records
+from citeproof.service import background, create_app, serve
 from citeproof.verifier import Verifier
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.online import OnlineResolver
-from citeproof.verifier.service import background, create_app, serve
 from tests.conftest import DATA, FAKE, HALLMARK_TODAY, REAL, ROOT
 
 pytestmark = pytest.mark.reliability
 
 DUMPS = ROOT / "tests" / "fixtures" / "dumps"
 CORPUS = DATA / "hallmark_corpus_dev.csl.jsonl.gz"  # 1,008 real records
-CLI = (sys.executable, "-c", "from citeproof.verifier.cli import main; main()")
+CLI = (sys.executable, "-c", "from citeproof.cli import main; main()")
 MB = 1_000_000
 FUZZ = settings(
     max_examples=40,
@@ -921,7 +921,7 @@ def test_hostile_bodies_get_a_4xx_not_a_500(service: str) -> None:
 
 
 def test_service_binds_loopback_and_keeps_cors_off_by_default(warm: Verifier) -> None:
-    from citeproof.verifier.cli_serve import serve_cmd
+    from citeproof.cli.serve_commands import serve_cmd
 
     assert next(p for p in serve_cmd.params if p.name == "host").default == "127.0.0.1"
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"

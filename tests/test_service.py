@@ -15,11 +15,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bench.load_service import fire
+from citeproof.cli import main
 from citeproof.connectors.bibtex import parse_bibtex, record_from_bibtex
-from citeproof.connectors.models import Author, Record, Report, Status
-from citeproof.verifier.cli import main
-from citeproof.verifier.service import background, create_app, create_mcp_server
-from citeproof.verifier.service.bibtex import bibtex_entry, bibtex_key
+from citeproof.models import Author, Record, Report, Status
+from citeproof.mcp import create_mcp_server
+from citeproof.service import background, create_app
+from citeproof.service.bibtex import bibtex_entry, bibtex_key
 from tests.conftest import FAKE, REAL
 
 ANSWER = f"Attention [1] and expert routing [2].\n\nReferences\n1. {REAL}\n2. {FAKE}\n"
@@ -200,7 +201,7 @@ def test_citeproof_mcp_speaks_the_protocol_over_stdio(dev_index_dir) -> None:
     from mcp.client import Client
     from mcp.client.stdio import StdioServerParameters
 
-    cli = "from citeproof.verifier.cli import main; main()"
+    cli = "from citeproof.cli import main; main()"
     params = StdioServerParameters(command=sys.executable, args=["-c", cli, "mcp", "--index", str(dev_index_dir)])
 
     async def run() -> None:
@@ -227,7 +228,7 @@ def test_serve_with_a_missing_index_exits_2(tmp_path) -> None:
 
 
 def test_serve_without_fastapi_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sys.modules, "citeproof.verifier.service.app", raising=False)
+    monkeypatch.delitem(sys.modules, "citeproof.service.app", raising=False)
     monkeypatch.setitem(sys.modules, "fastapi", None)
     r = CliRunner().invoke(main, ["serve"])
     assert r.exit_code == 2 and "pip install 'citeproof[serve]'" in r.output
@@ -235,7 +236,7 @@ def test_serve_without_fastapi_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
 
 def test_serve_passes_its_limits_to_the_app(dev_index_dir, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--timeout` and the other limits reach the app's settings; nothing is bound (serve is stubbed)."""
-    import citeproof.verifier.service as service
+    import citeproof.service as service
 
     apps = []
     monkeypatch.setattr(service, "serve", lambda app, host, port: apps.append(app))

@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 from citeproof.connectors import read_records
-from citeproof.connectors.errors import IndexStoreError, InputError
+from citeproof.errors import IndexStoreError, InputError
 from citeproof.index import Index, Query, build_index
 from citeproof.index.embed import Embedder
 from citeproof.index.shards import BuildPlan, Checkpoint, Shard, merge_shards, write_shard
 from citeproof.index.store import RecordStore
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "from citeproof.verifier.cli import main; main()"]
+CLI = [sys.executable, "-c", "from citeproof.cli import main; main()"]
 CORPUS = ROOT.parent / "shared" / "data" / "hallmark" / "corpus_dev.csl.jsonl.gz"
 CROSSREF = ROOT.parent / "shared" / "data" / "records" / "crossref_items.jsonl.gz"
 

@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 
 from citeproof.connectors import read_records
-from citeproof.connectors.errors import IndexModelMismatchError, ModelLoadError
-from citeproof.connectors.models import Status
-from citeproof.connectors.text import title_key
+from citeproof.errors import IndexModelMismatchError, ModelLoadError
 from citeproof.index import Index, Query, build_index
 from citeproof.index.embed import Embedder
 from citeproof.index.static import (
@@ -28,6 +26,8 @@ from citeproof.index.static import (
     static_model_dir,
     static_model_path,
 )
+from citeproof.models import Status
+from citeproof.text import title_key
 from tests.conftest import DATA, HALLMARK_TODAY, load_dev_sample, to_bibtex
 
 pytestmark = pytest.mark.slow

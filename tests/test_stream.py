@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from citeproof.connectors.models import Status
+from citeproof.models import Status
 
 ANSWER = (
     "Two classics:\n\n"

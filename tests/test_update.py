@@ -22,6 +22,7 @@ import responses
 from click.testing import CliRunner
 from responses import matchers
 
+from citeproof.cli.index_commands import register
 from citeproof.connectors import (
     Crossref,
     IndexCorruptError,
@@ -36,7 +37,6 @@ from citeproof.connectors.live import ManualClock
 from citeproof.index import Embedder, Index, Query, build_index
 from citeproof.index.manifest import load_manifest
 from citeproof.index.update import add_records, update_from_crossref
-from citeproof.verifier.cli_live import register
 from tests.test_live import MAILTO, body, page_walk, remap
 
 ROOT = Path(__file__).resolve().parent.parent

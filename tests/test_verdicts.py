@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from citeproof.connectors.models import Status
+from citeproof.models import Status
 from tests.conftest import load_dev_sample, to_bibtex
 
 SAMPLE = load_dev_sample()

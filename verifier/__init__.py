@@ -1,6 +1,6 @@
 """The verifier: extract citations from text, retrieve candidates, score each field, decide a verdict."""
 
-from citeproof.connectors.models import (
+from citeproof.models import (
     Citation,
     CitationResult,
     FieldCheck,

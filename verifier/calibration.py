@@ -13,8 +13,8 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from citeproof.connectors.models import CitationResult, Status
-from citeproof.verifier.mentions import is_mention
+from citeproof.models import CitationResult, Status
+from citeproof.verifier.bare_mentions import is_bare_mention
 
 __all__ = ["bucket", "calibrated", "load_table"]
 
@@ -30,7 +30,7 @@ def _bin(x: float) -> str:
 
 def bucket(r: CitationResult) -> str:
     """The evidence class of a verdict (coarse on purpose: every bucket needs enough examples)."""
-    if is_mention(r):
+    if is_bare_mention(r):
         return "mention"  # author-year mention checked by topic: not the evidence the table was fitted on
     if r.status is Status.verified:
         stated = min(len(r.fields), 4)

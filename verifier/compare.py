@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from citeproof.connectors.models import Author
-from citeproof.connectors.text import norm_arxiv_id, norm_doi, title_key, tokens
+from citeproof.identifiers import norm_arxiv_id, norm_doi
+from citeproof.models import Author
+from citeproof.text import title_key, tokens
 
 __all__ = [
     "AuthorMatch",

@@ -13,17 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from citeproof.connectors.errors import CiteproofError, LookupFailedError
-from citeproof.connectors.models import Citation, CitationResult, Report, Status, Summary
-from citeproof.connectors.text import clean_text
+from citeproof.errors import CiteproofError, LookupFailedError
 from citeproof.index.core import Hit, Index, Query
+from citeproof.models import Citation, CitationResult, Report, Status, Summary
+from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
 from citeproof.verifier.decide import Context, decide
 
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
+from citeproof.verifier.bare_mentions import is_bare_mention, settle_bare_mention
 from citeproof.verifier.extract import extract_citations
-from citeproof.verifier.mentions import is_mention, settle_mention
 from citeproof.verifier.stream import astream as astream_results
 from citeproof.verifier.stream import stream as stream_results
 
@@ -61,7 +61,7 @@ class Verifier:
             self.index = index
         else:
             if index is None:
-                from citeproof.verifier.demo import demo_index_path
+                from citeproof.index.demo import demo_index_path
 
                 index = demo_index_path()
             self.index = Index(Path(index), model=model)
@@ -94,9 +94,9 @@ class Verifier:
         checked against the topic around them."""
         if not citations:
             return []
-        if text is not None and any(is_mention(c) for c in citations):
-            others = iter(self.check([c for c in citations if not is_mention(c)]))
-            return [self._mention(c, text) if is_mention(c) else next(others) for c in citations]
+        if text is not None and any(is_bare_mention(c) for c in citations):
+            others = iter(self.check([c for c in citations if not is_bare_mention(c)]))
+            return [self._mention(c, text) if is_bare_mention(c) else next(others) for c in citations]
         queries = [
             Query(
                 title=clean_text(c.title) or None,
@@ -149,7 +149,7 @@ class Verifier:
 
     def _mention(self, c: Citation, text: str) -> CitationResult:
         try:
-            return settle_mention(c, text, self.index)
+            return settle_bare_mention(c, text, self.index)
         except Exception as e:  # a failed lookup never becomes "fabricated"
             return self._failed(c, LookupFailedError(f"lookup failed: {e}"))
 

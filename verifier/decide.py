@@ -18,9 +18,9 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from citeproof.connectors.models import Citation, CitationResult, FieldCheck, Record, Status, Suggestion
-from citeproof.connectors.text import norm_doi
+from citeproof.identifiers import norm_doi
 from citeproof.index.core import Hit
+from citeproof.models import Citation, CitationResult, FieldCheck, Record, Status, Suggestion
 from citeproof.verifier.compare import (
     AuthorMatch,
     IdMatch,

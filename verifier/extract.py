@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
-from citeproof.connectors.errors import DumpFormatError
-from citeproof.connectors.models import Author, Citation
-from citeproof.connectors.text import clean_text, fold, norm_doi
+from citeproof.errors import DumpFormatError
+from citeproof.identifiers import norm_doi
+from citeproof.models import Author, Citation
+from citeproof.text import clean_text, fold
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.verifier.refparse import (
     Identifier,

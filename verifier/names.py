@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from citeproof.connectors.models import Author
-from citeproof.connectors.text import clean_text, fold
+from citeproof.models import Author
+from citeproof.text import clean_text, fold
 
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from citeproof.connectors._records import arxiv_id_from
-from citeproof.connectors.errors import CiteproofError, LookupFailedError
 from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
 from citeproof.connectors.live._http import Clock, LiveClient, SystemClock
-from citeproof.connectors.models import Citation, Record
-from citeproof.connectors.text import clean_text, norm_arxiv_id, norm_doi, title_key
+from citeproof.errors import CiteproofError, LookupFailedError
+from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.index.core import Hit
+from citeproof.models import Citation, Record
+from citeproof.text import clean_text, title_key
 
 __all__ = ["OnlineResolver", "as_hits", "default_sources"]
 

@@ -23,8 +23,9 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from citeproof.connectors.models import Author
-from citeproof.connectors.text import clean_text, latex_to_unicode, norm_arxiv_id, norm_doi, strip_markup
+from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
+from citeproof.models import Author
+from citeproof.text import clean_text, latex_to_unicode, strip_markup
 from citeproof.verifier.names import looks_like_names, parse_authors
 
 __all__ = ["Identifier", "ParsedReference", "acl_doi", "find_identifiers", "find_year", "norm_isbn", "parse_reference"]
@@ -158,10 +159,6 @@ def _trim(s: str) -> str:
     return s[:end]
 
 
-def _arxiv_from_doi(doi: str | None) -> str | None:
-    return norm_arxiv_id(doi) if doi and doi.startswith("10.48550/arxiv.") else None
-
-
 def _url_doi(url: str, low: str) -> str | None:
     """The DOI a URL embeds (doi.org, and publishers' '/doi/10.1145/...', '/article/10.1007/...'),
     without the query, fragment or '.pdf' that follow it in the URL."""
@@ -202,7 +199,7 @@ def _identifier_from_url(start: int, url: str) -> Identifier:
     if doi is None and "acl" in low:
         m = _ACL_URL_RE.search(url)
         doi = acl_doi(m.group(1)) if m else None
-    return Identifier(start, start + len(url), doi=doi, arxiv_id=arxiv or _arxiv_from_doi(doi), url=url, pmid=pmid)
+    return Identifier(start, start + len(url), doi=doi, arxiv_id=arxiv or arxiv_id_from(doi), url=url, pmid=pmid)
 
 
 _W13 = (1, 3) * 6 + (1,)
@@ -278,7 +275,7 @@ def find_identifiers(s: str) -> list[Identifier]:
         raw = _trim(m.group(0))
         doi = norm_doi(raw)
         if doi:
-            take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=_arxiv_from_doi(doi)))
+            take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=arxiv_id_from(doi)))
     # Each scan only where its literal occurs: most text has none, and a scan is a pass over it.
     if "MID" in s or "mid" in s or "ed ID" in s or "edID" in s:
         for m in _PMID_RE.finditer(s):

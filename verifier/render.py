@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from citeproof.connectors.models import CitationResult, Report, Status
+from citeproof.models import CitationResult, Report, Status
 
 __all__ = ["FORMATS", "render", "render_text"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 
-from citeproof.connectors.models import Citation, CitationResult
+from citeproof.models import Citation, CitationResult
 from citeproof.verifier.extract import extract_citations
 
 __all__ = ["CitationStream"]

@@ -17,7 +17,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz
 
-from citeproof.connectors.text import tokens
+from citeproof.text import tokens
 
 __all__ = ["VenueMatch", "canonical_venue", "compare_venues", "is_preprint_venue", "venue_words"]
 

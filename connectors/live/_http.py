@@ -36,8 +36,8 @@ import requests
 import urllib3
 from urllib3.util import Timeout
 
-from citeproof.connectors.env import cache_dir, citeproof_version
-from citeproof.connectors.errors import InputError, LookupFailedError, RateLimitedError
+from citeproof.env import cache_dir, citeproof_version
+from citeproof.errors import InputError, LookupFailedError, RateLimitedError
 
 __all__ = [
     "DEFAULT_TIMEOUT",

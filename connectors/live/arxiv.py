@@ -13,10 +13,11 @@ from typing import Any
 
 from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.arxiv import record_from_arxiv_atom
-from citeproof.connectors.errors import InputError, LookupFailedError
 from citeproof.connectors.live._http import LiveClient, Reply
-from citeproof.connectors.models import Record
-from citeproof.connectors.text import clean_text, norm_arxiv_id
+from citeproof.errors import InputError, LookupFailedError
+from citeproof.identifiers import norm_arxiv_id
+from citeproof.models import Record
+from citeproof.text import clean_text
 
 __all__ = ["ARXIV_API", "Arxiv"]
 

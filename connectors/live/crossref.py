@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.crossref import record_from_crossref
-from citeproof.connectors.errors import InputError, LookupFailedError
 from citeproof.connectors.live._http import LiveClient, Reply
-from citeproof.connectors.models import ReadStats, Record
-from citeproof.connectors.text import norm_doi
+from citeproof.errors import InputError, LookupFailedError
+from citeproof.identifiers import norm_doi
+from citeproof.models import ReadStats, Record
 
 __all__ = ["CROSSREF_API", "Crossref"]
 

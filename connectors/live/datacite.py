@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from citeproof.connectors._records import BadRecordError, arxiv_id_from, first_text, make_record, split_name
-from citeproof.connectors.errors import InputError, LookupFailedError
+from citeproof.connectors._records import BadRecordError, first_text, make_record, split_name
 from citeproof.connectors.live._http import LiveClient
-from citeproof.connectors.models import Author, Record
-from citeproof.connectors.text import clean_text, norm_doi
+from citeproof.errors import InputError, LookupFailedError
+from citeproof.identifiers import arxiv_id_from, norm_doi
+from citeproof.models import Author, Record
+from citeproof.text import clean_text
 
 __all__ = ["DATACITE_API", "DataCite", "record_from_datacite"]
 

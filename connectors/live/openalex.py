@@ -12,11 +12,11 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from citeproof.connectors._records import BadRecordError, arxiv_id_from, first_text, make_record, split_name
-from citeproof.connectors.errors import InputError, LookupFailedError
+from citeproof.connectors._records import BadRecordError, first_text, make_record, split_name
 from citeproof.connectors.live._http import LiveClient
-from citeproof.connectors.models import Author, Record
-from citeproof.connectors.text import norm_doi
+from citeproof.errors import InputError, LookupFailedError
+from citeproof.identifiers import arxiv_id_from, norm_doi
+from citeproof.models import Author, Record
 
 __all__ = ["OPENALEX_API", "OpenAlex", "record_from_openalex"]
 

@@ -25,10 +25,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
-from citeproof.connectors.models import Citation, Record, Report
+from citeproof.models import Citation, Record, Report
+from citeproof.service.bibtex import bibtex_entry
 from citeproof.verifier.core import IndexLike, Verifier
 from citeproof.verifier.extract import extract_citations
-from citeproof.verifier.service.bibtex import bibtex_entry
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -1,6 +1,6 @@
 """`citeproof serve` (HTTP API and web page) and `citeproof mcp` (MCP over stdio).
 
-Kept out of cli.py so that `citeproof verify` never imports FastAPI or the MCP SDK: those are
+Kept apart so that `citeproof verify` never imports FastAPI or the MCP SDK: those are
 optional extras, imported only when their command runs, and a missing one is a one-line error
 naming the extra to install. Limits left unset take the service's own defaults.
 """
@@ -12,20 +12,13 @@ from typing import Any
 
 import click
 
-from citeproof.connectors.errors import CiteproofError
+from citeproof.cli.errors import fail, reported
 
 __all__ = ["register"]
 
 _INDEX = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), help="Index directory (default: bundled demo index)."
 )
-
-
-def _fail(msg: str) -> None:
-    # imported here: cli.py imports this module at its end, so a top-level import would be circular
-    from citeproof.verifier.cli import _fail as fail
-
-    fail(msg)
 
 
 def _is_loopback(host: str) -> bool:
@@ -62,19 +55,15 @@ def serve_cmd(
     GET /healthz, its docs at /docs (served locally: no network needed).
     """
     try:
-        from citeproof.verifier.service import create_app, serve
-    except ImportError as e:
-        _fail(str(e))
-        return
+        from citeproof.service import create_app, serve
+    except ImportError as e:  # the extra is not installed: the message names it
+        fail(str(e))
     limits: dict[str, Any] = {
         "max_bytes": max_bytes, "max_citations": max_citations, "threads": threads, "timeout_s": timeout_s,
     }
-    try:
+    with reported():
         # the index is loaded here, before binding, so a bad --index fails at once with a clear message
         app = create_app(index_dir, cors_origins=cors_origins, **{k: v for k, v in limits.items() if v is not None})
-    except CiteproofError as e:
-        _fail(str(e))
-        return
     if not _is_loopback(host):
         click.echo(f"warning: serving on {host}, reachable from other machines, with no authentication", err=True)
     shown = f"[{host}]" if ":" in host else host
@@ -91,15 +80,11 @@ def mcp_cmd(index_dir: str | None) -> None:
     records by title, DOI or arXiv id.
     """
     try:
-        from citeproof.verifier.service import create_mcp_server
-    except ImportError as e:
-        _fail(str(e))
-        return
-    try:
+        from citeproof.mcp import create_mcp_server
+    except ImportError as e:  # the extra is not installed: the message names it
+        fail(str(e))
+    with reported():
         server = create_mcp_server(index_dir)
-    except CiteproofError as e:
-        _fail(str(e))
-        return
     server.run("stdio")
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from langchain_core.documents import Document
 from langchain_core.tools import BaseTool, tool
 
-from citeproof.connectors.models import Report
 from citeproof.langchain.retriever import CitationRetriever, open_verifier
+from citeproof.models import Report
 from citeproof.verifier.core import IndexLike, Verifier
 
 __all__ = ["MAX_K", "citation_tools", "format_references"]

@@ -13,8 +13,8 @@ from typing import Literal
 
 from langchain_core.messages import BaseMessage
 
-from citeproof.connectors.errors import FabricatedCitationError
-from citeproof.connectors.models import CitationResult, Report
+from citeproof.errors import FabricatedCitationError
+from citeproof.models import CitationResult, Report
 from citeproof.verifier.core import IndexLike, Verifier
 from citeproof.verifier.stream import CitationStream
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from citeproof.connectors.models import Citation, CitationResult, Status, Suggestion
 from citeproof.index.core import Index
 from citeproof.index.embed import STATIC_MODEL
+from citeproof.models import Citation, CitationResult, Status, Suggestion
 from citeproof.verifier.compare import compare_authors
 
-__all__ = ["CONTEXT_CHARS", "TOPIC_MIN_SIMILARITY", "is_mention", "settle_mention"]
+__all__ = ["CONTEXT_CHARS", "TOPIC_MIN_SIMILARITY", "is_bare_mention", "settle_bare_mention"]
 
 CONTEXT_CHARS = 300  # text on each side of the mention that says what it is cited for
 # Cosine of title and context embeddings below which the work is off-topic, per model. Static
@@ -28,7 +28,7 @@ _TOPIC_MIN_BY_MODEL = {STATIC_MODEL: 0.42}
 MENTION_CONFIDENCE = 0.6  # "a work like this exists" is weaker evidence than a matched reference
 
 
-def is_mention(c: Citation) -> bool:
+def is_bare_mention(c: Citation) -> bool:
     return bool(c.authors and c.year and not (c.title or c.doi or c.arxiv_id or c.pmid or c.isbn or c.url))
 
 
@@ -38,7 +38,7 @@ def _context(text: str, c: Citation) -> str:
     return f"{before} {after}".strip() or c.raw
 
 
-def settle_mention(c: Citation, text: str, index: Index) -> CitationResult:
+def settle_bare_mention(c: Citation, text: str, index: Index) -> CitationResult:
     assert c.year is not None
     rowids = index.store.by_author_year(c.authors[0].family, c.year)
     records = [r for r in index.store.get_rows(rowids).values() if compare_authors(list(c.authors), True, list(r.authors)).agrees]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from citeproof.connectors.models import Record
-from citeproof.connectors.text import fold
+from citeproof.models import Record
+from citeproof.text import fold
 
 __all__ = ["bibtex_entry", "bibtex_key"]
 

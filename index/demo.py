@@ -11,7 +11,7 @@ import hashlib
 from importlib import resources
 from pathlib import Path
 
-from citeproof.connectors.env import cache_dir, citeproof_version
+from citeproof.env import cache_dir, citeproof_version
 from citeproof.index.build import build_index
 from citeproof.index.embed import DEFAULT_MODEL
 

@@ -19,6 +19,9 @@ import threading
 from typing import Annotated, Any, Literal
 
 try:
+    from langgraph.channels.untracked_value import UntrackedValue
+    from langgraph.runtime import Runtime
+
     from langchain.agents.middleware.types import (
         AgentMiddleware,
         AgentState,
@@ -28,8 +31,6 @@ try:
         ResponseT,
         hook_config,
     )
-    from langgraph.channels.untracked_value import UntrackedValue
-    from langgraph.runtime import Runtime
 except ImportError as e:  # pragma: no cover - exercised by a test that hides the package
     raise ImportError(
         "CitationMiddleware needs langchain 1.x (create_agent); install it with: pip install 'citeproof[langchain]'"
@@ -37,10 +38,10 @@ except ImportError as e:  # pragma: no cover - exercised by a test that hides th
 from langchain_core.messages import AIMessage, HumanMessage
 from typing_extensions import NotRequired  # typing has it from 3.11 only
 
-from citeproof.connectors.models import Report
 from citeproof.langchain._common import act_on_flags, as_text
 from citeproof.langchain.findings import annotation, feedback
 from citeproof.langchain.retriever import open_verifier
+from citeproof.models import Report
 from citeproof.verifier.core import IndexLike, Verifier
 
 __all__ = ["AgentOnFlag", "CitationMiddleware", "CitationState"]

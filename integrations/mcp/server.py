@@ -11,9 +11,10 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
-from citeproof.connectors.models import Record, Report
-from citeproof.connectors.text import clean_text, norm_arxiv_id, norm_doi
+from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.index.core import Query
+from citeproof.models import Record, Report
+from citeproof.text import clean_text
 from citeproof.verifier.core import IndexLike, Verifier
 
 __all__ = ["create_mcp_server", "lookup_records"]

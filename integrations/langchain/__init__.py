@@ -23,7 +23,7 @@ except ImportError as e:  # pragma: no cover - exercised by a test that hides th
         "citeproof.langchain needs langchain-core; install it with: pip install 'langchain-core==1.8.1'"
     ) from e
 
-from citeproof.connectors.errors import FabricatedCitationError
+from citeproof.errors import FabricatedCitationError
 from citeproof.langchain._common import OnFlag
 from citeproof.langchain.callbacks import (
     AsyncCitationCallbackHandler,

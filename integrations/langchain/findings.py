@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
-from citeproof.connectors.models import CitationResult, Report, Status
+from citeproof.models import CitationResult, Report, Status
 
 __all__ = ["annotation", "feedback", "finding"]
 

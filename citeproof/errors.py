@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from citeproof.connectors.models import Report
+    from citeproof.models import Report
 
 __all__ = [
     "CiteproofError",

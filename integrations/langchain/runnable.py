@@ -15,8 +15,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from pydantic import BaseModel, ConfigDict, Field
 
-from citeproof.connectors.models import Report
 from citeproof.langchain._common import OnFlag, StreamedAnswer, act_on_flags, as_text, make_verifier
+from citeproof.models import Report
 from citeproof.verifier.core import IndexLike, Verifier
 from citeproof.verifier.render import render
 

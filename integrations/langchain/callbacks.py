@@ -25,9 +25,9 @@ from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from citeproof.connectors.errors import FabricatedCitationError
-from citeproof.connectors.models import Report
+from citeproof.errors import FabricatedCitationError
 from citeproof.langchain._common import OnFlag, StreamedAnswer, act_on_flags, make_verifier
+from citeproof.models import Report
 from citeproof.verifier.core import IndexLike, Verifier
 
 __all__ = ["AsyncCitationCallbackHandler", "CitationCallbackHandler", "citation_callback"]

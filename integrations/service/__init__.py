@@ -1,8 +1,7 @@
-"""citeproof as a local service: an HTTP API with a web page (`create_app`, needs the `serve` extra)
-and an MCP server for LLM clients (`create_mcp_server`, needs the `mcp` extra).
+"""citeproof as a local HTTP service: a JSON API and the web page in `static/` (`create_app`, `serve`,
+`background`; needs the `serve` extra).
 
-Names are imported on first use, so the MCP server does not need FastAPI nor the web app `mcp`,
-and a missing extra is reported with the line that installs it.
+Names are imported on first use, so a missing extra is reported with the line that installs it.
 """
 
 from __future__ import annotations
@@ -10,14 +9,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["background", "create_app", "create_mcp_server", "serve"]
+__all__ = ["background", "create_app", "serve"]
 
 # public name -> (submodule, extra that installs what it imports)
 _LAZY = {
     "create_app": ("app", "serve"),
     "background": ("server", "serve"),
     "serve": ("server", "serve"),
-    "create_mcp_server": ("mcp_server", "mcp"),
 }
 
 

@@ -16,8 +16,6 @@ __all__ = [
     "clean_text",
     "fold",
     "latex_to_unicode",
-    "norm_arxiv_id",
-    "norm_doi",
     "strip_markup",
     "title_key",
     "tokens",
@@ -123,35 +121,3 @@ def _tokens(s: str) -> tuple[str, ...]:
 def title_key(title: str | None) -> str:
     """An exact-match key for titles: folded alphanumerics only, so case/punctuation/accents don't count."""
     return "".join(tokens(title))
-
-
-_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
-
-
-def norm_doi(s: str | None) -> str | None:
-    """Canonical DOI: lower-case, no resolver prefix, no trailing punctuation."""
-    if not s:
-        return None
-    m = _DOI_RE.search(s.strip())
-    if not m:
-        return None
-    doi = m.group(0).rstrip(".,;:)]}>'\"")
-    return doi.lower()
-
-
-_ARXIV_NEW = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?")
-# The lookbehind lets a match start only where a run of [a-z-] starts (leading hyphens skipped):
-# the leftmost match is the same, but a long letter run without `/ddddddd` is scanned once instead of
-# once per letter (40 KB of letters in a BibTeX `eprint` took 40 s through `Verifier.verify`).
-_ARXIV_OLD = re.compile(r"(?<![a-z\-])-*([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?")
-
-
-def norm_arxiv_id(s: str | None, keep_version: bool = False) -> str | None:
-    """Canonical arXiv id ('2310.01362', 'astro-ph/0601001') from an id, URL, or arXiv DOI."""
-    if not s:
-        return None
-    s = s.strip()
-    m = _ARXIV_NEW.search(s) or _ARXIV_OLD.search(s)
-    if not m:
-        return None
-    return m.group(1) + ((m.group(2) or "") if keep_version else "")

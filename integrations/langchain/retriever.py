@@ -18,9 +18,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field
 from rapidfuzz import fuzz
 
-from citeproof.connectors.models import Record
-from citeproof.connectors.text import clean_text, tokens
 from citeproof.index.core import Hit, Index, Query
+from citeproof.models import Record
+from citeproof.text import clean_text, tokens
 from citeproof.verifier.compare import compare_titles
 from citeproof.verifier.core import IndexLike, Verifier
 
