@@ -22,7 +22,7 @@ import numpy as np
 
 from bench.eval import BENCH_TODAY, DEFAULT_DATA, HERE, Tally, dev_index, scores
 from citeproof.index import Index
-from citeproof.index.build import VECTORS
+from citeproof.index.layout import VECTORS
 from citeproof.index.manifest import MANIFEST, file_entry
 from citeproof.index.vectors import make_searchable, reindex
 from citeproof.verifier import Verifier

@@ -11,7 +11,6 @@ where a good one was.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -26,27 +25,16 @@ import numpy as np
 from citeproof.connectors import ReadStats, read_records
 from citeproof.env import citeproof_version
 from citeproof.errors import DumpFormatError, InputError
+from citeproof.index.atomic import staging_dir, swap_into_place
 from citeproof.index.embed import Embedder
-from citeproof.index.manifest import MANIFEST, Manifest, file_entry
+from citeproof.index.layout import MANIFEST, RECORDS, VECTORS, embedding_text
+from citeproof.index.manifest import Manifest, file_entry
 from citeproof.index.shards import DEFAULT_SHARD_SIZE, BuildPlan, Checkpoint, merge_shards, write_shard
 from citeproof.index.store import RecordStore
 
-__all__ = ["ENGINES", "RECORDS", "VECTORS", "build_index", "embedding_text"]
+__all__ = ["ENGINES", "build_index"]
 
 ENGINES = ("local", "ray")
-
-VECTORS = "vectors.faiss"
-RECORDS = "records.sqlite"
-
-
-def embedding_text(title: str) -> str:
-    """What is embedded for a record or a cited title: the title alone.
-
-    Titles are what citations get most right and what retrieval must match; adding authors or
-    venue would pull a chimeric citation towards the wrong paper.
-    """
-    return title
-
 
 def build_index(
     paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -83,7 +71,7 @@ def build_index(
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _staging_dir(out)
+    tmp = staging_dir(out)
     emb = embedder or Embedder(model)
     stats = ReadStats()
     timings = {"parse": 0.0, "embed": 0.0, "shards": 0.0}
@@ -134,7 +122,7 @@ def build_index(
             files={name: file_entry(tmp / name) for name in (RECORDS, VECTORS)},
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        _swap_into_place(tmp, out)
+        swap_into_place(tmp, out)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, (InputError, DumpFormatError)):
@@ -183,64 +171,3 @@ def _embed_shards(
         write_shard(checkpoint.shard_path(k), shard, np.concatenate(parts))
         timings["shards"] += time.perf_counter() - t
         k += 1
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, as another user's process
-    return True
-
-
-def _clean_stale(out: Path) -> None:
-    """Clear what killed builds and updates of `out` (SIGKILL, OOM killer, power loss) left beside it.
-
-    No `finally` runs after SIGKILL, so their `.NAME.tmp-PID` staging directories stay behind,
-    half-written, and would pile up at every crash. An `.NAME.old-PID` is the previous index, set
-    aside for the instant between the two renames of `_swap_into_place`: if `out` is missing, the
-    kill came in that instant and the old index is put back; otherwise it is garbage. Directories of
-    live processes (a concurrent build) are left alone.
-    """
-    if os.name != "posix" or not out.parent.is_dir():
-        return  # os.kill(pid, 0) is a liveness probe only on POSIX
-    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
-    stale: list[tuple[str, Path]] = []
-    for p in out.parent.iterdir():
-        m = pattern.fullmatch(p.name)
-        if m and p.is_dir() and not p.is_symlink() and not _pid_alive(int(m.group(2))):
-            stale.append((m.group(1), p))
-    for kind, p in sorted(stale, key=lambda kp: -kp[1].stat().st_mtime):  # newest old index first
-        if kind == "old" and not out.exists():
-            os.replace(p, out)
-        else:
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def _staging_dir(out: Path) -> Path:
-    """An empty temporary directory beside `out`: on the same file system, so the final rename is
-    atomic, and hidden, so nothing mistakes it for an index. Leftovers of killed runs are cleared
-    first (`_clean_stale`)."""
-    _clean_stale(out)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    return tmp
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Replace `out` by `tmp` with renames only, so readers see the old or the new index, never a mix."""
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

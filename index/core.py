@@ -17,8 +17,8 @@ import faiss
 import numpy as np
 
 from citeproof.errors import IndexCorruptError, IndexModelMismatchError
-from citeproof.index.build import RECORDS, VECTORS, embedding_text
 from citeproof.index.embed import Embedder
+from citeproof.index.layout import RECORDS, VECTORS, embedding_text
 from citeproof.index.manifest import Manifest, load_manifest
 from citeproof.index.store import RecordStore, venue_key
 from citeproof.index.vectors import make_searchable

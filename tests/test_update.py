@@ -146,7 +146,7 @@ def _fail_inside_the_swap(monkeypatch: pytest.MonkeyPatch) -> None:
             raise OSError("rename failed")
         real(src, dst)
 
-    monkeypatch.setattr("citeproof.index.build.os.replace", replace)
+    monkeypatch.setattr("citeproof.index.atomic.os.replace", replace)
 
 
 @pytest.mark.parametrize("interrupt", [_fail_encoding, _fail_writing_vectors, _fail_inside_the_swap])

@@ -228,7 +228,7 @@ def _doi_problem(c: Citation, a: Assessment | None, ctx: Context) -> str | None:
 
 
 def _result(c: Citation, status: Status, **kw: object) -> CitationResult:
-    return CitationResult(**c.model_dump(), status=status, **kw)  # type: ignore[arg-type]
+    return CitationResult(**c.model_dump(), status=status, **kw)
 
 
 def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:

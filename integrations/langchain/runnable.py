@@ -88,7 +88,7 @@ class CitationVerifier(RunnableSerializable[str | BaseMessage, VerifiedAnswer]):
 
     def __init__(self, index: IndexLike | Verifier = None, **kwargs: Any) -> None:
         """`index`: an index directory, an open `Index`, a `Verifier` to share, or None (demo index)."""
-        super().__init__(verifier=make_verifier(index, kwargs.get("on_flag", "annotate")), **kwargs)  # type: ignore[call-arg]
+        super().__init__(verifier=make_verifier(index, kwargs.get("on_flag", "annotate")), **kwargs)
 
     def _answer(self, report: Report) -> VerifiedAnswer:
         act_on_flags(report, self.on_flag)
