@@ -57,10 +57,10 @@ from citeproof.connectors import (
 )
 from citeproof.connectors._xml import _resolve_entities
 from citeproof.index import Index, Query, build_index, load_manifest
-from citeproof.index.build import RECORDS, VECTORS
 from citeproof.index.core import VERIFY_CHECKSUMS_ENV
 from citeproof.index.embed import default_model_path
-from citeproof.index.manifest import MANIFEST, Manifest
+from citeproof.index.layout import MANIFEST, RECORDS, VECTORS
+from citeproof.index.manifest import Manifest
 from citeproof.index.update import add_records
 from citeproof.service import background, create_app, serve
 from citeproof.verifier import Verifier

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from bench.load_service import fire
 from citeproof.cli import main
 from citeproof.connectors.bibtex import parse_bibtex, record_from_bibtex
-from citeproof.models import Author, Record, Report, Status
 from citeproof.mcp import create_mcp_server
+from citeproof.models import Author, Record, Report, Status
 from citeproof.service import background, create_app
 from citeproof.service.bibtex import bibtex_entry, bibtex_key
 from tests.conftest import FAKE, REAL
