@@ -49,6 +49,7 @@ from citeproof.verifier.refparse import (
     norm_isbn,
     parse_reference,
 )
+from citeproof.vocabulary import NARRATIVE_PARTICLE_PATTERN, PROSE_PARTICLE_PATTERN, PROSE_PARTICLES, YEAR
 
 __all__ = ["MAX_MENTIONS", "extract_citations", "link_mentions"]
 
@@ -121,30 +122,30 @@ _UP = _upper_class()
 # '(Smith, 2020)', '[Smith, 2020]' (not the text of a markdown link: '[ImageNet 2012](https://...)')
 _PAREN_GROUP_RE = re.compile(r"\(([^()\n]{4,400})\)|\[([^\[\]\n]{4,400})\](?!\()")
 _AUTHOR_YEAR_RE = re.compile(
-    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.)[, ]{1,3})?([^\d();]{2,150}?),?\s{1,3}((?:1[89]|20)\d\d)[a-z]?(?:,\s{0,2}pp?\.\s{0,2}\d{1,5}(?:[-–]\d{1,5})?)?\s{0,3}$"
+    r"(?:(?:e\.g\.|i\.e\.|see(?:\s+also)?|cf\.)[, ]{1,3})?([^\d();]{2,150}?),?\s{1,3}(" + YEAR + r")[a-z]?"
+    r"(?:,\s{0,2}pp?\.\s{0,2}\d{1,5}(?:[-–]\d{1,5})?)?\s{0,3}$"
 )
 # A family name in running text: 'Vaswani', 'van der Maaten', "d'Amore", 'Álvarez'.
-_FAMILY = rf"(?:(?:van|von|de|der|den|di|da|le|la|du)\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
+_FAMILY = rf"(?:{NARRATIVE_PARTICLE_PATTERN}\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
     rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\sand\s(?:colleagues|co-?workers|co-?authors)))"
-    r"(?:['’]s|(?<=s)['’])?\s\(((?:1[89]|20)\d\d)[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
+    r"(?:['’]s|(?<=s)['’])?\s\((" + YEAR + r")[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
 )
 # 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
 # it is one only next to a title ('Liu (2023), in *Title*') or linked to an entry of the answer's
 # reference list with that first author and year.
-_ONE_NAME_NARRATIVE_RE = re.compile(rf"(?<![\w'’])({_FAMILY})(?:['’]s)?\s\(((?:1[89]|20)\d\d)[a-z]?\)")
+_ONE_NAME_NARRATIVE_RE = re.compile(rf"(?<![\w'’])({_FAMILY})(?:['’]s)?\s\(({YEAR})[a-z]?\)")
 _EVIDENCE_RE = re.compile(r"\d|[\"“„«]|openreview\.net/|semanticscholar\.org/", re.IGNORECASE)
-_PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b(?:1[89]|20)\d\d[a-z]?\)")
+_PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b" + YEAR + r"[a-z]?\)")
 _QUOTED_YEAR_RE = re.compile(
-    r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b((?:1[89]|20)\d\d)[a-z]?\)'
+    r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b(' + YEAR + r')[a-z]?\)'
 )
 _PROSE_TITLE_RE = re.compile(r'"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)')
 
 
 # "Vaswani", "O'Neil", "d'Amore", "J.", "J.-B.", "J" (an initial written without its dot)
 _NAME_TOKEN = rf"(?:(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}|{_UP}\.(?:-?{_UP}\.){{0,3}}|{_UP}(?![\w'’]))"
-_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|le|la|ten|ter|bin|al|el)"
-_NAME = rf"(?:{_PARTICLE}\s)*{_NAME_TOKEN}(?:\s(?:{_PARTICLE}\s)*{_NAME_TOKEN}){{0,4}}"
+_NAME = rf"(?:{PROSE_PARTICLE_PATTERN}\s)*{_NAME_TOKEN}(?:\s(?:{PROSE_PARTICLE_PATTERN}\s)*{_NAME_TOKEN}){{0,4}}"
 # An author list in running text: 'Dmitry Chistikov, Matthias Englert, and Ranko Lazic', 'Bai et al.',
 # 'Smith and colleagues'. Names are separated by ', ' or ' and '; words inside a name by one space, so a
 # match is unambiguous and the regex never backtracks far.
@@ -163,7 +164,7 @@ _POSSESSIVE_RE = re.compile(r"['’]s\s{1,3}$")
 _POSSESSIVE_NAMES_RE = re.compile(rf"{_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.|\sand\scolleagues)?")
 # ... or '(2020), Smith and colleagues' ('In *Title* (2020), Smith and colleagues show ...').
 _PAREN_NAMES_RE = re.compile(
-    rf"\s{{0,3}}\((?P<paren>[^()\n]{{0,60}}?\b(?:1[89]|20)\d\d[a-z]?)\),?\s{{1,3}}(?P<names>{_PROSE_NAMES})"
+    rf"\s{{0,3}}\((?P<paren>[^()\n]{{0,60}}?\b{YEAR}[a-z]?)\),?\s{{1,3}}(?P<names>{_PROSE_NAMES})"
 )
 
 
@@ -467,7 +468,7 @@ def _possessor(text: str, a: int, b: int) -> int | None:
     return start if _POSSESSIVE_NAMES_RE.fullmatch(names) and _names_ok(names) else None
 
 
-_PAREN_YEAR_AFTER_RE = re.compile(r"\s{0,3}\(([^()\n]{0,60}?\b(?:1[89]|20)\d\d[a-z]?)\)")
+_PAREN_YEAR_AFTER_RE = re.compile(r"\s{0,3}\(([^()\n]{0,60}?\b" + YEAR + r"[a-z]?)\)")
 
 
 def _title_start_ok(title: str) -> bool:
@@ -479,7 +480,7 @@ def _title_start_ok(title: str) -> bool:
     )
 
 
-_YEAR_TOKEN_RE = re.compile(r"\b(?:1[89]|20)\d\d[a-z]?\b")
+_YEAR_TOKEN_RE = re.compile(r"\b" + YEAR + r"[a-z]?\b")
 
 
 def _prose_citations(
@@ -744,7 +745,6 @@ _ENTRY_LABEL_RE = re.compile(
     r"|\\bibitem(?:\[[^\]\n]{0,40}\])?\{([^{}\n]{1,100})\}[ \t]*)$"
 )
 _MAX_RANGE = 30  # '[1-30]' at most: a wider range is a typo or an attack
-_PARTICLES = frozenset("van von der den de del della di da du dos le la ten ter bin al el".split())
 
 
 def link_mentions(text: str, citations: list[Citation], *, max_mentions: int = MAX_MENTIONS) -> list[Citation]:
@@ -807,7 +807,7 @@ def _link_mentions(text: str, citations: list[Citation], budget: _Budget) -> lis
 
 @lru_cache(maxsize=4096)
 def _family_key(family: str) -> str:
-    return " ".join(w for w in fold(family).replace("-", " ").split() if w not in _PARTICLES)
+    return " ".join(w for w in fold(family).replace("-", " ").split() if w not in PROSE_PARTICLES)
 
 
 def _author_year_entry(c: Citation | _Mention, by_author: dict[tuple[str, int], list[Citation]]) -> Citation | None:

@@ -17,6 +17,7 @@ import re
 
 from citeproof.models import Author
 from citeproof.text import clean_text, fold
+from citeproof.vocabulary import NAME_SUFFIXES, PARTICLES
 
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 
@@ -28,14 +29,6 @@ _ET_AL_RE = re.compile(
     re.IGNORECASE,
 )
 _SEP_RE = re.compile(r"\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}")
-_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-# Lower-case words that belong to the family name ("van der Maaten", "de Freitas", "von Luxburg").
-# BibTeX's rule is "any lower-case word"; we need a list because titles are full of lower-case words
-# and `looks_like_names` has to tell the two apart.
-_PARTICLES = frozenset(
-    {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "do", "la", "le",
-     "ten", "ter", "zu", "zum", "vom", "bin", "ibn", "al", "el", "st.", "y", "e", "av", "af", "'t", "van't"}
-)
 # Function words and frequent title words: a piece containing one is a title, not a name.
 _NOT_NAME_WORDS = frozenset(
     {"a", "an", "the", "of", "for", "with", "is", "are", "on", "in", "to", "via", "from", "by", "at",
@@ -76,7 +69,10 @@ def _is_bare_initials(tok: str) -> bool:
 
 
 def _is_particle(tok: str) -> bool:
-    return tok.lower() in _PARTICLES and tok[:1].islower()
+    """A lower-case name particle ('van', 'de', 'y'): the full `PARTICLES`, because a lower-case word
+    between the parts of a name in an author list is one; `looks_like_names` relies on the list to tell
+    names from titles, which are full of lower-case words."""
+    return tok.lower() in PARTICLES and tok[:1].islower()
 
 
 def _family_like(tokens: list[str]) -> bool:
@@ -96,7 +92,7 @@ def _given_like(tokens: list[str]) -> bool:
 
 
 def _split_suffix(tokens: list[str]) -> tuple[list[str], str]:
-    if len(tokens) > 1 and tokens[-1].lower().rstrip(".,") in _SUFFIXES:
+    if len(tokens) > 1 and tokens[-1].lower().rstrip(".,") in NAME_SUFFIXES:
         return tokens[:-1], tokens[-1]
     return tokens, ""
 
@@ -168,7 +164,7 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
         return [], et_al
     pieces: list[tuple[str, str]] = []
     for piece, sep in _pieces(s):
-        if pieces and piece.lower().rstrip(".") in _SUFFIXES:
+        if pieces and piece.lower().rstrip(".") in NAME_SUFFIXES:
             pieces[-1] = (f"{pieces[-1][0]} {piece}", pieces[-1][1])  # "King, Jr., M. L."
         else:
             pieces.append((piece, sep))

@@ -27,6 +27,7 @@ from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.models import Author
 from citeproof.text import clean_text, latex_to_unicode, strip_markup
 from citeproof.verifier.names import looks_like_names, parse_authors
+from citeproof.vocabulary import CASELESS_PARTICLES, YEAR
 
 __all__ = ["Identifier", "ParsedReference", "acl_doi", "find_identifiers", "find_year", "norm_isbn", "parse_reference"]
 
@@ -304,9 +305,9 @@ def find_identifiers(s: str) -> list[Identifier]:
 
 # --- years ---------------------------------------------------------------------------------------
 
-_YEAR_RE = re.compile(r"(?<![\w.])(1[89]\d\d|20\d\d)(?:[a-z](?![a-z]))?(?![\w])")
-_PAREN_YEAR_RE = re.compile(r"\(([^()\n]{0,60}?[\s,(])?(1[89]\d\d|20\d\d)[a-z]?(?:[,\s][^()\n]{0,40})?\)")
-_YEAR_ONLY_RE = re.compile(r"^[(\[]?\s{0,3}(?:(?:1[89]\d\d|20\d\d)[a-z]?|n\.\s?d\.?)\s{0,3}[)\]]?[.,:;]?$", re.IGNORECASE)
+_YEAR_RE = re.compile(r"(?<![\w.])(" + YEAR + r")(?:[a-z](?![a-z]))?(?![\w])")
+_PAREN_YEAR_RE = re.compile(r"\(([^()\n]{0,60}?[\s,(])?(" + YEAR + r")[a-z]?(?:[,\s][^()\n]{0,40})?\)")
+_YEAR_ONLY_RE = re.compile(r"^[(\[]?\s{0,3}(?:" + YEAR + r"[a-z]?|n\.\s?d\.?)\s{0,3}[)\]]?[.,:;]?$", re.IGNORECASE)
 
 
 _PAGE_RANGE_RE = re.compile(r"\bpp?\.\s{0,2}\d{1,6}(?:\s{0,2}[–—-]{1,2}\s{0,2}\d{1,6})?|\d{1,6}\s{0,2}[–—-]{1,2}\s{0,2}\d{1,6}")
@@ -527,15 +528,12 @@ def _inverted_split(w: str, a: int, b: int) -> int | None:
                 return pos + lead.end()
         toks = piece.split()
         family_before = bool(toks) and toks[-1][:1].isupper() and not _INITIALS_RE.fullmatch(toks[-1]) and all(
-            t.lower() in _NAME_PARTICLES for t in toks[:-1]
+            t.lower() in CASELESS_PARTICLES for t in toks[:-1]
         )
         if m is None:
             return None
         pos = m.end()
     return None
-
-
-_NAME_PARTICLES = frozenset("van von der den de del della di da du dos le la ten ter".split())
 
 
 def _title_end_in(w: str, a: int, b: int) -> int:
@@ -663,7 +661,7 @@ def parse_reference(s: str) -> ParsedReference:
 
 
 _BY_RE = re.compile(r",\s(?:by|By)\s")  # the comma: "Object Detection by Points" is a title
-_TRAILING_YEAR_RE = re.compile(r",?\s{1,3}(?:1[89]\d\d|20\d\d)[a-z]?\.?$")
+_TRAILING_YEAR_RE = re.compile(r",?\s{1,3}" + YEAR + r"[a-z]?\.?$")
 
 
 def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
@@ -671,11 +669,11 @@ def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
     list is the first segment after the title, up to a parenthesis or bracket. Returns its span (or
     None) and where the rest of the reference starts."""
     # "(   )": a blanked link target; "(2019)": 'Title (2019). Authors. Venue.'
-    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:\((?:1[89]|20)\d\d[a-z]?\)[\s,.:;]{0,10})?(?:[—–-]{1,2}|by\b)?", w[pos:])
+    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:\(" + YEAR + r"[a-z]?\)[\s,.:;]{0,10})?(?:[—–-]{1,2}|by\b)?", w[pos:])
     a = pos + (m.end() if m else 0)
     paren = _LEAD_PAREN_RE.match(w, a)
     if paren:  # "**Title** (Devlin et al., 2019, *NAACL*)": names open the parenthetical
-        names = re.split(r",\s|\s(?=(?:1[89]|20)\d\d)", paren.group(1))
+        names = re.split(r",\s|\s(?=" + YEAR + r")", paren.group(1))
         if names and looks_like_names(names[0]):
             return (paren.start(1), paren.start(1) + len(names[0])), paren.start(1) + len(names[0])
     stop = len(w)
@@ -712,7 +710,7 @@ def _author_text(w: str, span: tuple[int, int]) -> str:
     """The author list in `span` with list markers, years and dangling punctuation removed."""
     s = w[span[0] : span[1]]
     s = _PAREN_YEAR_RE.sub(" ", s)
-    s = re.sub(r"(?<![\w.])(?:1[89]\d\d|20\d\d)[a-z]?(?![\w])|\(n\.\s?d\.\)", " ", s)
+    s = re.sub(r"(?<![\w.])" + YEAR + r"[a-z]?(?![\w])|\(n\.\s?d\.\)", " ", s)
     s = re.sub(r"\s+[.,;:]+(?=\s|$)", " ", s)  # what a removed year leaves: 'Wallace. 2019.' -> 'Wallace.  .'
     s = s.replace("**", " ").replace("__", " ")
     return s.strip(" \t,;:—–-(\"“„«'‘*_")
