@@ -13,23 +13,21 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import (
+from citeproof.connectors.dumpformat import Claim, DumpFormat, JsonLayout, XmlLayout
+from citeproof.connectors.records import (
     BadRecordError,
-    convert,
     first_text,
     make_record,
     split_name,
     year_of,
 )
-from citeproof.connectors._source import PathLike, Source, markup_kind, opened
-from citeproof.connectors._xml import iter_xml
-from citeproof.errors import DumpFormatError
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import norm_arxiv_id
 from citeproof.models import Author, ReadStats, Record
 from citeproof.text import clean_text
 
 __all__ = [
+    "ARXIV",
     "ARXIV_XML_TAGS",
     "read_arxiv",
     "record_from_arxiv_atom",
@@ -214,17 +212,33 @@ def _record_from_element(el: ET.Element) -> Record | None:
     return record_from_arxiv_atom(el) if el.tag == f"{_ATOM}entry" else record_from_arxiv_oai(el)
 
 
+def _label(el: ET.Element, n: int) -> str:
+    return f"record {n}"
+
+
+def _claims_arxiv_json(obj: dict[str, Any]) -> bool:
+    return "authors_parsed" in obj or ("versions" in obj and "submitter" in obj)
+
+
+def _claims_arxiv_xml(root: str) -> bool:
+    return root in ("OAI-PMH", "feed")
+
+
+ARXIV = DumpFormat(
+    "arxiv",
+    (
+        XmlLayout(
+            ARXIV_XML_TAGS,
+            _record_from_element,
+            _label,
+            claims=(Claim(20, _claims_arxiv_xml, "arXiv OAI-PMH or an Atom feed"),),
+        ),
+        JsonLayout(record_from_arxiv_json, claims=(Claim(20, _claims_arxiv_json),)),
+    ),
+    mismatch="not an arXiv snapshot, OAI-PMH or Atom file",
+)
+
+
 def read_arxiv(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of an arXiv snapshot (JSON lines), OAI-PMH ListRecords XML, or API Atom feed."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        kind = markup_kind(src)
-        if kind == "xml":
-            elements = (
-                (f"{src.name}: record {n}", el) for n, el in enumerate(iter_xml(src, ARXIV_XML_TAGS), 1)
-            )
-            yield from convert(src, elements, _record_from_element, stats, "arxiv")
-        elif kind == "json":
-            yield from convert(src, iter_json(src, stats), record_from_arxiv_json, stats, "arxiv")
-        elif kind:
-            raise DumpFormatError(f"{src.name}: not an arXiv snapshot, OAI-PMH or Atom file")
+    return ARXIV.read(source, stats)

@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from citeproof.connectors._records import convert, make_record, split_name, split_outside_braces, year_of
-from citeproof.connectors._source import PathLike, Source, opened
+from citeproof.connectors.dumpformat import Claim, DumpFormat, TextLayout
+from citeproof.connectors.records import make_record, split_name, split_outside_braces, year_of
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import arxiv_id_from, norm_arxiv_id
 from citeproof.models import Author, ReadStats, Record
 
-__all__ = ["BibEntry", "parse_bibtex", "read_bibtex", "record_from_bibtex", "split_authors"]
+__all__ = ["BIBTEX", "BibEntry", "parse_bibtex", "read_bibtex", "record_from_bibtex", "split_authors"]
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,21 @@ def _entries(src: Source, stats: ReadStats) -> Iterator[tuple[str, BibEntry]]:
             return
 
 
+# An entry header at the start of a line, anywhere in the sniffed head (a .bib file may open with prose).
+_BIB_ENTRY = re.compile(rb"(?m)^[ \t]*@[ \t]*[A-Za-z]+[ \t\r\n]*[{(]")
+
+
+def _claims_bibtex(head: bytes) -> bool:
+    return head.startswith((b"@", b"%")) or _BIB_ENTRY.search(head) is not None
+
+
+BIBTEX = DumpFormat(
+    "bibtex",
+    (TextLayout(_entries, record_from_bibtex, claims=(Claim(10, _claims_bibtex),)),),
+    suffixes=(".bib",),
+)
+
+
 def read_bibtex(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of a .bib file (gzipped or not), streamed block by block."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        yield from convert(src, _entries(src, stats), record_from_bibtex, stats, "bibtex")
+    return BIBTEX.read(source, stats)

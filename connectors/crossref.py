@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import BadRecordError, convert, first_text, make_record, year_of
-from citeproof.connectors._source import PathLike, Source, opened
+from citeproof.connectors.dumpformat import Claim, DumpFormat, JsonLayout
+from citeproof.connectors.records import BadRecordError, first_text, make_record, year_of
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import arxiv_id_from, norm_doi
 from citeproof.models import Author, ReadStats, Record
 from citeproof.text import clean_text
 
-__all__ = ["CROSSREF_DESCEND", "CROSSREF_STREAM", "read_crossref", "record_from_crossref"]
+__all__ = ["CROSSREF", "CROSSREF_DESCEND", "CROSSREF_STREAM", "read_crossref", "record_from_crossref"]
 
 # Where the items sit in an API response: {"message": {...item}} or {"message": {"items": [...]}}.
 CROSSREF_DESCEND = ("message",)
 CROSSREF_STREAM = ("items",)
+# Keys only the Crossref REST API writes (its CSL output shares most of the others).
+_CROSSREF_KEYS = frozenset(
+    {"indexed", "deposited", "reference-count", "is-referenced-by-count", "member", "prefix"}
+)
 # The earliest date is the one a citation gives; `created` (deposit date) is the last resort.
 _DATE_KEYS = ("published", "issued", "published-print", "published-online", "created")
 
@@ -71,9 +75,29 @@ def record_from_crossref(item: dict[str, Any]) -> Record:
     )
 
 
+def _claims_crossref(obj: dict[str, Any]) -> bool:
+    return "message-type" in obj or ("DOI" in obj and isinstance(obj.get("title"), list))
+
+
+def _has_crossref_keys(obj: dict[str, Any]) -> bool:
+    return bool(_CROSSREF_KEYS & obj.keys())
+
+
+# An API response (`message-type`) or a work with its title as a list is Crossref before anything else
+# is tried; keys only the Crossref API writes decide only when no other format claimed the object.
+CROSSREF = DumpFormat(
+    "crossref",
+    (
+        JsonLayout(
+            record_from_crossref,
+            descend=CROSSREF_DESCEND,
+            stream=CROSSREF_STREAM,
+            claims=(Claim(10, _claims_crossref), Claim(60, _has_crossref_keys)),
+        ),
+    ),
+)
+
+
 def read_crossref(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of a Crossref item, API response, items page, JSON lines, or public-data-file part."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        items = iter_json(src, stats, descend=CROSSREF_DESCEND, stream=CROSSREF_STREAM)
-        yield from convert(src, items, record_from_crossref, stats, "crossref")
+    return CROSSREF.read(source, stats)

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import convert, first_text, make_record, split_name, year_of
-from citeproof.connectors._source import PathLike, Source, opened
+from citeproof.connectors.dumpformat import Claim, DumpFormat, JsonLayout
+from citeproof.connectors.records import first_text, make_record, split_name, year_of
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import arxiv_id_from
 from citeproof.models import Author, ReadStats, Record
 from citeproof.text import clean_text
 
-__all__ = ["read_csl", "record_from_csl"]
+__all__ = ["CSL_JSON", "read_csl", "record_from_csl"]
 
 _DATE_KEYS = ("issued", "published", "published-print", "published-online", "original-date")
 
@@ -73,8 +73,20 @@ def record_from_csl(item: dict[str, Any]) -> Record:
     )
 
 
+def _claims_csl(obj: dict[str, Any]) -> bool:
+    title = obj.get("title")
+    return "issued" in obj or "container-title" in obj or ("id" in obj and isinstance(title, (str, list)))
+
+
+# CSL-JSON is the loosest shape (any object with an id and a title), so its claim ranks after the
+# other formats' specific keys.
+CSL_JSON = DumpFormat(
+    "csl-json",
+    (JsonLayout(record_from_csl, stream=("items",), claims=(Claim(50, _claims_csl),)),),
+    suffixes=(".csl.json", ".csl.jsonl"),
+)
+
+
 def read_csl(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of a CSL-JSON array file or CSL-JSON lines (gzipped or not), streamed."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        yield from convert(src, iter_json(src, stats, stream=("items",)), record_from_csl, stats, "csl-json")
+    return CSL_JSON.read(source, stats)

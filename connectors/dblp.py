@@ -13,22 +13,20 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import (
+from citeproof.connectors.dumpformat import Claim, DumpFormat, JsonLayout, XmlLayout
+from citeproof.connectors.records import (
     BadRecordError,
-    convert,
     first_text,
     make_record,
     split_name,
     year_of,
 )
-from citeproof.connectors._source import PathLike, Source, markup_kind, opened
-from citeproof.connectors._xml import iter_xml
-from citeproof.errors import DumpFormatError
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import arxiv_id_from, norm_doi
 from citeproof.models import Author, ReadStats, Record
 
 __all__ = [
+    "DBLP",
     "DBLP_DESCEND",
     "DBLP_RECORD_TAGS",
     "DBLP_STREAM",
@@ -151,19 +149,30 @@ def record_from_dblp_hit(hit: dict[str, Any]) -> Record:
     )
 
 
+def _label(el: ET.Element, n: int) -> str:
+    return f"{el.tag} {el.get('key') or n}"
+
+
+def _claims_dblp_json(obj: dict[str, Any]) -> bool:
+    return isinstance(obj.get("info"), dict) or "@score" in obj
+
+
+def _claims_dblp_xml(root: str) -> bool:
+    return root == "dblp"
+
+
+DBLP = DumpFormat(
+    "dblp",
+    (
+        XmlLayout(
+            DBLP_RECORD_TAGS, record_from_dblp_xml, _label, claims=(Claim(10, _claims_dblp_xml, "dblp.xml"),)
+        ),
+        JsonLayout(record_from_dblp_hit, DBLP_DESCEND, DBLP_STREAM, claims=(Claim(40, _claims_dblp_json),)),
+    ),
+    mismatch="not dblp XML or dblp search API JSON",
+)
+
+
 def read_dblp(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of dblp.xml(.gz), streamed in constant memory, or of dblp search API JSON."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        kind = markup_kind(src)
-        if kind == "xml":
-            elements = (
-                (f"{src.name}: {el.tag} {el.get('key') or n}", el)
-                for n, el in enumerate(iter_xml(src, DBLP_RECORD_TAGS), 1)
-            )
-            yield from convert(src, elements, record_from_dblp_xml, stats, "dblp")
-        elif kind == "json":
-            items = iter_json(src, stats, descend=DBLP_DESCEND, stream=DBLP_STREAM)
-            yield from convert(src, items, record_from_dblp_hit, stats, "dblp")
-        elif kind:
-            raise DumpFormatError(f"{src.name}: not dblp XML or dblp search API JSON")
+    return DBLP.read(source, stats)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import convert, first_text, make_record, split_name, year_of
-from citeproof.connectors._source import PathLike, Source, opened
+from citeproof.connectors.dumpformat import Claim, DumpFormat, JsonLayout
+from citeproof.connectors.records import first_text, make_record, split_name, year_of
+from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import norm_arxiv_id
 from citeproof.models import ReadStats, Record
 
-__all__ = ["S2_STREAM", "read_s2", "record_from_s2"]
+__all__ = ["S2", "S2_STREAM", "read_s2", "record_from_s2"]
 
 # Search responses: {"total": n, "offset": 0, "data": [paper, ...]}; batch responses are arrays.
 S2_STREAM = ("data",)
@@ -54,8 +54,13 @@ def record_from_s2(paper: dict[str, Any]) -> Record:
     )
 
 
+def _claims_s2(obj: dict[str, Any]) -> bool:
+    return "paperId" in obj or "externalIds" in obj
+
+
+S2 = DumpFormat("s2", (JsonLayout(record_from_s2, stream=S2_STREAM, claims=(Claim(30, _claims_s2),)),))
+
+
 def read_s2(source: PathLike | Source, stats: ReadStats | None = None) -> Iterator[Record]:
     """Records of S2 papers as JSON lines, a JSON array (batch response) or a search response."""
-    stats = stats if stats is not None else ReadStats()
-    with opened(source) as src:
-        yield from convert(src, iter_json(src, stats, stream=S2_STREAM), record_from_s2, stats, "s2")
+    return S2.read(source, stats)

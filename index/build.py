@@ -22,7 +22,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from citeproof.connectors import ReadStats, read_records
+from citeproof.connectors import read_records
 from citeproof.env import citeproof_version
 from citeproof.errors import DumpFormatError, InputError
 from citeproof.index.atomic import staging_dir, swap_into_place
@@ -31,6 +31,7 @@ from citeproof.index.layout import MANIFEST, RECORDS, VECTORS, embedding_text
 from citeproof.index.manifest import Manifest, file_entry
 from citeproof.index.shards import DEFAULT_SHARD_SIZE, BuildPlan, Checkpoint, merge_shards, write_shard
 from citeproof.index.store import RecordStore
+from citeproof.models import ReadStats
 
 __all__ = ["ENGINES", "build_index"]
 

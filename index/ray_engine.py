@@ -9,14 +9,16 @@ Ray Data pipeline, and only the shard files are written by this process (the dri
         -> driver: counts skipped records in `stats`, cuts the stream into shards, writes them
 
 * read: a worker opens the dump file (from storage every node sees at the same path) with the
-  connectors' own `Source` (gunzip, decoding, line numbers). A JSON-lines dump (CSL-JSON lines,
-  Crossref items as JSON lines, the arXiv metadata snapshot, S2 papers) is sent on as raw lines in
-  blocks, so that parsing is spread over the cluster. A dump that cannot be split into lines (dblp XML,
-  BibTeX, OAI-PMH XML, a Crossref `{"items": [...]}` page, a JSON array) is parsed right there by
-  `read_records` itself, sequentially, and sent on as records.
-* parse: every line is decoded with the connectors' JSON cursor and turned into a `Record` by the
-  format's own per-object function (`record_from_csl`, `record_from_crossref`, ...) through the
-  connectors' `convert`, so the skip reasons are the local reader's, word for word.
+  connectors' own `Source` (gunzip, decoding, line numbers) and asks the connectors' format registry
+  (`citeproof.connectors.formats`) what the local reader would do with it. A file its format's reader
+  reads as JSON lines (CSL-JSON lines, Crossref items as JSON lines, the arXiv metadata snapshot, S2
+  papers) is sent on as raw lines in blocks, so that parsing is spread over the cluster. A dump that
+  cannot be split into lines (dblp XML, BibTeX, OAI-PMH XML, a Crossref `{"items": [...]}` page, a JSON
+  array) is parsed right there by `read_records` itself, sequentially, and sent on as records.
+* parse: every line is read by its format's `read_line`, which runs the local reader's own steps on
+  it (the JSON cursor, the format's per-object function, the skip-and-count step), so the records
+  and the skip reasons are the local reader's, word for word. This engine knows nothing about any
+  format: a change to a reader is a change here too.
 * embed: a fixed pool of `workers` actors, each holding one model loaded by name (`Embedder(emb.name)`;
   the driver's model object is never shipped).
 
@@ -42,23 +44,19 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from citeproof.connectors import ReadStats, Record, read_records
-from citeproof.connectors._json import is_json_lines, json_line_items
-from citeproof.connectors._records import convert
-from citeproof.connectors._source import Source, lead, markup_kind
-from citeproof.connectors.arxiv import record_from_arxiv_json
-from citeproof.connectors.crossref import CROSSREF_DESCEND, CROSSREF_STREAM, record_from_crossref
-from citeproof.connectors.csl import record_from_csl
-from citeproof.connectors.readers import expand_paths, sniff_format
-from citeproof.connectors.s2 import S2_STREAM, record_from_s2
+from citeproof.connectors.formats import DumpFormat, format_of, get_format
+from citeproof.connectors.readers import expand_paths, read_records
+from citeproof.connectors.records import end_of_file
+from citeproof.connectors.source import Source
 from citeproof.errors import CiteproofError, InputError, ModelLoadError
-from citeproof.index.build import embedding_text
 from citeproof.index.embed import Embedder
+from citeproof.index.layout import embedding_text
 from citeproof.index.shards import Checkpoint, record_json, write_shard
+from citeproof.models import ReadStats
 
 try:
     import pyarrow as pa
@@ -88,15 +86,6 @@ _RECORD = 0  # `rec` holds a Record as JSON, `title` what is embedded
 _EVENT = 1  # a skip or a note: `msg` (if any) goes to stats.errors, `skipped` to stats.skipped
 _LINE = 2  # a raw JSON line, parsed by the parse stage
 
-# Formats whose JSON-lines dumps are parsed line by line on the workers, with what their readers
-# pass to `iter_json` (descend, stream) and the per-object function they pass to `convert`.
-_LINE_FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...], Callable[[Any], Record | None]]] = {
-    "csl-json": ((), ("items",), record_from_csl),
-    "crossref": (CROSSREF_DESCEND, CROSSREF_STREAM, record_from_crossref),
-    "arxiv": ((), (), record_from_arxiv_json),
-    "s2": ((), S2_STREAM, record_from_s2),
-}
-
 
 @dataclass(frozen=True)
 class _Cut:
@@ -109,16 +98,6 @@ class _Cut:
 
     def keeps(self, f: int, no: int, k: int) -> bool:
         return (f, no, k) > (self.f, self.no, self.k)
-
-
-@dataclass(frozen=True)
-class _Named:
-    """What `convert` reads of its `Source` when it is given one item at a time: the file's name (for
-    its wrong-format error, which one item never triggers) and the undecodable-byte count (0: the read
-    task reports the file's count once, at its end)."""
-
-    name: str
-    replaced: int = 0
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -168,51 +147,42 @@ class _Rows:
 # Read stage (Ray tasks, one per file)
 
 
-def _json_lines(src: Source, fmt: str) -> bool:
-    """Whether the local reader for `fmt` would read this file as JSON lines: the test `iter_json`
-    applies, after `read_arxiv`'s XML/JSON dispatch for arXiv."""
-    if fmt not in _LINE_FORMATS or (fmt == "arxiv" and markup_kind(src) != "json"):
-        return False
-    head = src.head()
-    return is_json_lines(head)
-
-
 def _read_file(batch: pa.Table, fmt: str | None, cut: _Cut | None) -> Iterator[pa.Table]:
     """Ray Data stage: one row (f, path) -> the file's blocks. JSON lines leave as raw lines; any
     other dump is parsed here by `read_records` and leaves as records and events."""
     f = int(batch["f"][0].as_py())
     path = str(batch["path"][0].as_py())
     with Source(path) as src:
-        head = src.head()
-        # The same decisions as `readers._read`, in the same order (an undetectable format raises here).
-        kind = (fmt or sniff_format(head, src.name)) if lead(head) else None
-        if kind is not None and _json_lines(src, kind):
+        # The format `read_records` reads the file in (an undetectable format raises here), and
+        # whether its reader reads it line by line: both the registry's answers, as for the reader.
+        dump = format_of(src, fmt)
+        if dump is not None and dump.json_lines(src):
             # The local reader raises DumpFormatError when the first records of a file all fail;
             # running it up to the file's first record raises exactly that error, or nothing.
-            next(iter(read_records([path], fmt=kind, stats=ReadStats())), None)
-            yield from _line_blocks(f, src, kind, cut)
+            next(iter(dump.read(path, ReadStats())), None)
+            yield from _line_blocks(f, src, dump, cut)
             return
     yield from _whole_file_blocks(f, path, fmt, cut)
 
 
-def _line_blocks(f: int, src: Source, fmt: str, cut: _Cut | None) -> Iterator[pa.Table]:
-    """A JSON-lines file as blocks of raw lines (blank lines dropped, as `iter_json` does), then the
-    reader's end-of-file note about undecodable bytes."""
+def _line_blocks(f: int, src: Source, dump: DumpFormat, cut: _Cut | None) -> Iterator[pa.Table]:
+    """A JSON-lines file as blocks of the raw lines its reader parses, then the reader's end-of-file
+    note about undecodable bytes."""
     first = cut.no if cut is not None and cut.f == f else 0  # lines before it are done
     t = time.perf_counter()
     rows = _Rows(lines=True)
     last = 0
-    for no, line in src.lines():
+    for no, line in dump.item_lines(src):
         last = no
-        if no < first or not line.strip():
+        if no < first:
             continue
-        rows.add(f, no, 0, _LINE, src=src.name, fmt=fmt, line=line)
+        rows.add(f, no, 0, _LINE, src=src.name, fmt=dump.name, line=line)
         if len(rows) >= _BLOCK_ROWS:
             yield rows.table(time.perf_counter() - t)
             t = time.perf_counter()
             rows = _Rows(lines=True)
     end = ReadStats()
-    list(convert(src, (), _LINE_FORMATS[fmt][2], end, fmt))  # no items: only the reader's end-of-file note
+    end_of_file(src, end)  # the reader's note once the file is read
     for m in end.errors:
         rows.add(f, last + 1, 0, _EVENT, msg=m)
     if len(rows):
@@ -265,9 +235,9 @@ def _whole_file_blocks(f: int, path: str, fmt: str | None, cut: _Cut | None) -> 
 def _parse_lines(batch: pa.Table, cut: _Cut | None) -> pa.Table:
     """Ray Data stage: raw JSON lines -> records and skip events; other rows pass through.
 
-    Each line goes through the body of `iter_json`'s JSON-lines loop (a broken line is skipped with
-    its line number) and each item through `convert` with the format's per-object function, one item
-    at a time, so that the skip reasons are the reader's own."""
+    Each line is read by its format's `read_line`, which runs the reader's own steps on it (a broken
+    line is skipped with its line number, each item goes through the reader's skip-and-count step),
+    so that the skip reasons are the reader's own, word for word."""
     t = time.perf_counter()
     out = _Rows(lines=False)
     cols = batch.to_pydict()
@@ -285,31 +255,15 @@ def _parse_lines(batch: pa.Table, cut: _Cut | None) -> pa.Table:
                 )
             continue
         src, fmt, line = cols["src"][i], cols["fmt"][i], cols["line"][i]
-        descend, stream, parse = _LINE_FORMATS[fmt]
-        where = f"{src}:{no}"
-        try:
-            items = json_line_items(line, no, descend, stream)
-        except ValueError as e:
-            if cut is None or cut.keeps(f, no, 0):
-                out.add(f, no, 0, _EVENT, msg=f"{where}: {e}", skipped=1)
-            continue
-        named = cast(Source, _Named(src))  # convert reads only .name and .replaced
-        for k, (_, item) in enumerate(items):
+        before = stats.skipped
+        for k, rec in get_format(fmt).read_line(src, no, line, stats):
+            skipped, before = stats.skipped - before, stats.skipped
             if cut is not None and not cut.keeps(f, no, k):
                 continue
-            before = stats.skipped
-            recs = list(convert(named, ((where, item),), parse, stats, fmt))
-            if stats.skipped > before:
+            if skipped:
                 out.add(f, no, k, _EVENT, msg=stats.errors[-1], skipped=1)
-            for rec in recs:
-                out.add(
-                    f,
-                    no,
-                    k,
-                    _RECORD,
-                    rec=record_json(rec),
-                    title=embedding_text(rec.title),
-                )
+            if rec is not None:
+                out.add(f, no, k, _RECORD, rec=record_json(rec), title=embedding_text(rec.title))
         stats.errors.clear()
     return out.table(time.perf_counter() - t)
 

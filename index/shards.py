@@ -32,10 +32,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from citeproof.connectors import Record
 from citeproof.errors import IndexStoreError
 from citeproof.index.store import RecordStore
 from citeproof.index.vectors import new_index, resolve_type, training_size
+from citeproof.models import Record
 
 __all__ = [
     "DEFAULT_SHARD_SIZE",

@@ -16,27 +16,26 @@ from hypothesis import strategies as st
 
 from citeproof.connectors import (
     FORMATS,
+    BadRecordError,
     BibEntry,
-    DumpFormatError,
-    InputError,
-    ReadStats,
-    Record,
     detect_format,
     parse_bibtex,
     read_records,
     record_from_bibtex,
     record_from_crossref,
 )
-from citeproof.connectors._json import iter_json
-from citeproof.connectors._records import BadRecordError, split_name, year_of
-from citeproof.connectors._source import iter_lines, opened
-from citeproof.connectors._xml import _split_entity_tail
 from citeproof.connectors.arxiv import read_arxiv, record_from_arxiv_json
 from citeproof.connectors.bibtex import read_bibtex, split_authors
 from citeproof.connectors.crossref import read_crossref
 from citeproof.connectors.csl import read_csl, record_from_csl
 from citeproof.connectors.dblp import read_dblp, record_from_dblp_hit
+from citeproof.connectors.jsonstream import iter_json
+from citeproof.connectors.records import split_name, year_of
 from citeproof.connectors.s2 import read_s2, record_from_s2
+from citeproof.connectors.source import iter_lines, opened
+from citeproof.connectors.xmlstream import _split_entity_tail
+from citeproof.errors import DumpFormatError, InputError
+from citeproof.models import ReadStats, Record
 
 FIX = Path(__file__).parent / "fixtures" / "dumps"
 SHARED = Path("/work/shared")

@@ -24,20 +24,22 @@ import requests
 import responses
 from responses import matchers
 
-from citeproof.connectors import (
+from citeproof.connectors.live import (
     Arxiv,
-    Citation,
     Crossref,
     DataCite,
-    InputError,
-    LookupFailedError,
+    LiveClient,
+    ManualClock,
     OpenAlex,
-    RateLimitedError,
-    ReadStats,
-    Status,
+    ResponseCache,
+    RetryPolicy,
+    announced_interval,
+    cache_dir,
+    record_from_datacite,
+    retry_after_seconds,
 )
-from citeproof.connectors.live import ManualClock, ResponseCache, RetryPolicy, cache_dir, record_from_datacite
-from citeproof.connectors.live._http import LiveClient, announced_interval, retry_after_seconds
+from citeproof.errors import InputError, LookupFailedError, RateLimitedError
+from citeproof.models import Citation, ReadStats, Status
 from citeproof.verifier.decide import Context, decide
 from citeproof.verifier.online import OnlineResolver, as_hits, default_sources
 

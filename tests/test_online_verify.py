@@ -8,7 +8,7 @@ import time
 import requests
 import responses
 
-from citeproof.connectors.live._http import RetryPolicy
+from citeproof.connectors.live import RetryPolicy
 from citeproof.models import Status
 from citeproof.verifier import Verifier
 from citeproof.verifier.online import OnlineResolver, default_sources

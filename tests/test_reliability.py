@@ -41,27 +41,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.load_service import MAX_REQUESTS, fire
-from citeproof.connectors import (
-    FORMATS,
-    Arxiv,
-    Crossref,
-    DataCite,
-    DumpFormatError,
-    IndexCorruptError,
-    InputError,
-    OpenAlex,
-    ReadStats,
-    Record,
-    Status,
-    read_records,
-)
-from citeproof.connectors._xml import _resolve_entities
+from citeproof.connectors import FORMATS, read_records
+from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
+from citeproof.connectors.xmlstream import _resolve_entities
+from citeproof.errors import DumpFormatError, IndexCorruptError, InputError
 from citeproof.index import Index, Query, build_index, load_manifest
 from citeproof.index.core import VERIFY_CHECKSUMS_ENV
 from citeproof.index.embed import default_model_path
 from citeproof.index.layout import MANIFEST, RECORDS, VECTORS
 from citeproof.index.manifest import Manifest
 from citeproof.index.update import add_records
+from citeproof.models import ReadStats, Record, Status
 from citeproof.service import background, create_app, serve
 from citeproof.verifier import Verifier
 from citeproof.verifier.extract import extract_citations

@@ -23,20 +23,13 @@ from click.testing import CliRunner
 from responses import matchers
 
 from citeproof.cli.index_commands import register
-from citeproof.connectors import (
-    Crossref,
-    IndexCorruptError,
-    IndexModelMismatchError,
-    IndexNotFoundError,
-    LookupFailedError,
-    ReadStats,
-    Record,
-    read_records,
-)
-from citeproof.connectors.live import ManualClock
+from citeproof.connectors import read_records
+from citeproof.connectors.live import Crossref, ManualClock
+from citeproof.errors import IndexCorruptError, IndexModelMismatchError, IndexNotFoundError, LookupFailedError
 from citeproof.index import Embedder, Index, Query, build_index
 from citeproof.index.manifest import load_manifest
 from citeproof.index.update import add_records, update_from_crossref
+from citeproof.models import ReadStats, Record
 from tests.test_live import MAILTO, body, page_walk, remap
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from citeproof.connectors.live import Arxiv, Crossref, DataCite, OpenAlex
-from citeproof.connectors.live._http import Clock, LiveClient, SystemClock
+from citeproof.connectors.live import Arxiv, Clock, Crossref, DataCite, LiveClient, OpenAlex, SystemClock
 from citeproof.errors import CiteproofError, LookupFailedError
 from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.index.core import Hit
@@ -32,7 +31,8 @@ VIA = "online"
 
 
 def default_sources(mailto: str | None = None, **options: Any) -> tuple[LiveClient, ...]:
-    """Crossref, DataCite, OpenAlex and arXiv clients sharing `options` (clock, cache, retry, ...).
+    """Crossref, DataCite, OpenAlex and arXiv clients sharing `options` (`HttpOptions`: clock, cache,
+    retry, ...).
 
     The order is the order of asking: for a DOI, Crossref (most scholarly DOIs) then DataCite
     (datasets, software, arXiv's own DOIs); for a title, Crossref then OpenAlex (conference papers

@@ -11,9 +11,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.arxiv import record_from_arxiv_atom
-from citeproof.connectors.live._http import LiveClient, Reply
+from citeproof.connectors.live.http import LiveClient, Reply
+from citeproof.connectors.records import BadRecordError
 from citeproof.errors import InputError, LookupFailedError
 from citeproof.identifiers import norm_arxiv_id
 from citeproof.models import Record

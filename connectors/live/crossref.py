@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from citeproof.connectors._records import BadRecordError
 from citeproof.connectors.crossref import record_from_crossref
-from citeproof.connectors.live._http import LiveClient, Reply
-from citeproof.errors import InputError, LookupFailedError
-from citeproof.identifiers import norm_doi
+from citeproof.connectors.live.http import DoiClient, Reply
+from citeproof.connectors.records import BadRecordError
+from citeproof.errors import LookupFailedError
 from citeproof.models import ReadStats, Record
 
 __all__ = ["CROSSREF_API", "Crossref"]
@@ -50,7 +49,7 @@ def _records(items: list[Any], where: str, stats: ReadStats | None = None) -> It
                 stats.read += 1
 
 
-class Crossref(LiveClient):
+class Crossref(DoiClient):
     """The Crossref REST API (https://api.crossref.org).
 
     Give `mailto` (your e-mail address): Crossref routes identified clients to its "polite pool",
@@ -59,23 +58,14 @@ class Crossref(LiveClient):
     """
 
     name = "crossref"
+    doi_url = f"{CROSSREF_API}/works/{{doi}}"
     interval_s = 0.2
     adaptive_rate = True
     lookups = frozenset({"doi", "title"})
 
-    def get(self, doi: str, *, budget_s: float | None = None) -> Record | None:
-        """The work with this DOI, or None if Crossref does not know it (404)."""
-        d = norm_doi(doi)
-        if not d:
-            raise InputError(f"not a DOI: {doi!r}")
-        reply = self.http.get(f"{CROSSREF_API}/works/{quote(d, safe='/')}", budget_s=budget_s)
-        if not reply.found:
-            return None
-        try:
-            return record_from_crossref(_message(reply))
-        except (BadRecordError, TypeError) as e:
-            # the DOI exists, so "not found" would be wrong: the citation stays unverifiable
-            raise LookupFailedError(f"crossref: {d} exists but its record is unusable: {e}") from e
+    def record_from_reply(self, reply: Reply) -> Record:
+        """`/works/{doi}` answers `{"message": work}`: the same work item a Crossref dump holds."""
+        return record_from_crossref(_message(reply))
 
     def search(self, text: str, rows: int = 5, *, budget_s: float | None = None) -> list[Record]:
         """Best `rows` matches of a free-text reference or title (Crossref's `query.bibliographic`)."""

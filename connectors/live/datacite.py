@@ -7,11 +7,9 @@ paper's own DOI (10.48550/arXiv.*). Asking DataCite next keeps those real works 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from citeproof.connectors._records import BadRecordError, first_text, make_record, split_name
-from citeproof.connectors.live._http import LiveClient
-from citeproof.errors import InputError, LookupFailedError
+from citeproof.connectors.live.http import DoiClient, Reply
+from citeproof.connectors.records import BadRecordError, first_text, make_record, split_name
 from citeproof.identifiers import arxiv_id_from, norm_doi
 from citeproof.models import Author, Record
 from citeproof.text import clean_text
@@ -80,23 +78,15 @@ def record_from_datacite(resource: dict[str, Any]) -> Record:
     )
 
 
-class DataCite(LiveClient):
+class DataCite(DoiClient):
     """The DataCite REST API (https://api.datacite.org)."""
 
     name = "datacite"
+    doi_url = f"{DATACITE_API}/dois/{{doi}}"
     accept = ("application/vnd.api+json", "application/json")
     interval_s = 0.1
     lookups = frozenset({"doi"})
 
-    def get(self, doi: str, *, budget_s: float | None = None) -> Record | None:
-        """The resource with this DOI, or None if DataCite does not know it (404)."""
-        d = norm_doi(doi)
-        if not d:
-            raise InputError(f"not a DOI: {doi!r}")
-        reply = self.http.get(f"{DATACITE_API}/dois/{quote(d, safe='/')}", budget_s=budget_s)
-        if not reply.found:
-            return None
-        try:
-            return record_from_datacite(reply.data)
-        except (BadRecordError, TypeError) as e:
-            raise LookupFailedError(f"datacite: {d} exists but its record is unusable: {e}") from e
+    def record_from_reply(self, reply: Reply) -> Record:
+        """`/dois/{doi}` answers a JSON:API document whose `data` is the resource."""
+        return record_from_datacite(reply.data)

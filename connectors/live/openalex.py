@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
-from citeproof.connectors._records import BadRecordError, first_text, make_record, split_name
-from citeproof.connectors.live._http import LiveClient
-from citeproof.errors import InputError, LookupFailedError
+from citeproof.connectors.live.http import DoiClient, Reply
+from citeproof.connectors.records import BadRecordError, first_text, make_record, split_name
+from citeproof.errors import LookupFailedError
 from citeproof.identifiers import arxiv_id_from, norm_doi
 from citeproof.models import Author, Record
 
@@ -77,25 +76,17 @@ def record_from_openalex(work: dict[str, Any]) -> Record:
     )
 
 
-class OpenAlex(LiveClient):
+class OpenAlex(DoiClient):
     """The OpenAlex API (https://api.openalex.org). Give `mailto` to be in its polite pool."""
 
     name = "openalex"
+    doi_url = f"{OPENALEX_API}/works/doi:{{doi}}"
     interval_s = 0.1
     lookups = frozenset({"title"})
 
-    def get(self, doi: str, *, budget_s: float | None = None) -> Record | None:
-        """The work with this DOI, or None if OpenAlex does not know it (404)."""
-        d = norm_doi(doi)
-        if not d:
-            raise InputError(f"not a DOI: {doi!r}")
-        reply = self.http.get(f"{OPENALEX_API}/works/doi:{quote(d, safe='/')}", budget_s=budget_s)
-        if not reply.found:
-            return None
-        try:
-            return record_from_openalex(reply.data)
-        except (BadRecordError, TypeError) as e:
-            raise LookupFailedError(f"openalex: {d} exists but its record is unusable: {e}") from e
+    def record_from_reply(self, reply: Reply) -> Record:
+        """`/works/doi:{doi}` answers the work object itself."""
+        return record_from_openalex(reply.data)
 
     def search(self, text: str, rows: int = 5, *, budget_s: float | None = None) -> list[Record]:
         """Best `rows` works for a title or reference text (OpenAlex `search`)."""

@@ -2,7 +2,8 @@
 counted, and a truncated or corrupt stream turned into a `DumpFormatError` naming the file and offset.
 
 Dumps are large (dblp.xml is 5 GB, the Crossref public data file 200 GB in 30k parts), often gzipped,
-and sometimes cut short by an interrupted download; every reader goes through `Source`.
+and sometimes cut short by an interrupted download; every reader goes through `Source`, and so does
+the Ray engine, whose workers open the files themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from typing import IO, Any
 
 from citeproof.errors import DumpFormatError
 
-__all__ = ["CHUNK", "HEAD_BYTES", "PathLike", "Source", "iter_lines", "lead", "markup_kind", "opened"]
+__all__ = [
+    "CHUNK",
+    "HEAD_BYTES",
+    "PathLike",
+    "Source",
+    "iter_lines",
+    "lead",
+    "markup_kind",
+    "markup_of",
+    "opened",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -36,11 +47,17 @@ def lead(head: bytes) -> bytes:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
-def markup_kind(src: Source) -> str:
-    """'xml', 'json' or 'text' by the first significant byte ('' for an empty file): readers that
-    accept both an XML and a JSON flavour (arXiv, dblp) dispatch on it."""
-    first = lead(src.head(4096))[:1]
+def markup_of(head: bytes) -> str:
+    """'xml', 'json' or 'text' by the first significant byte of `head` ('' when there is none): format
+    sniffing looks for a format among those that read this markup."""
+    first = lead(head)[:1]
     return "" if not first else "xml" if first == b"<" else "json" if first in b"{[" else "text"
+
+
+def markup_kind(src: Source) -> str:
+    """`markup_of` the file's first bytes: formats that come in an XML and a JSON flavour (arXiv,
+    dblp) read a file by the layout for its markup."""
+    return markup_of(src.head(4096))
 
 
 # ---------------------------------------------------------------------------------------------------

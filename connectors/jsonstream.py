@@ -1,4 +1,8 @@
-"""Streaming JSON: JSON lines, or one huge array/wrapped document read item by item in bounded memory."""
+"""Streaming JSON: JSON lines, or one huge array/wrapped document read item by item in bounded memory.
+
+Every JSON dump format reads through here; what differs between them (which wrapper keys lead to the
+items) is said once per format, in its `JsonLayout` (`citeproof.connectors.dumpformat`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
-from citeproof.connectors._source import CHUNK, HEAD_BYTES, Source, lead
+from citeproof.connectors.source import CHUNK, HEAD_BYTES, Source, lead
 from citeproof.errors import DumpFormatError
 from citeproof.models import ReadStats
 
-__all__ = ["first_json_item", "is_json_lines", "iter_json", "json_line_items"]
+__all__ = ["first_json_item", "is_json_lines", "item_lines", "iter_json", "json_line_items"]
 
 # ---------------------------------------------------------------------------------------------------
 # Streaming JSON
@@ -176,7 +180,7 @@ def first_json_item(text: str, descend: Collection[str] = (), stream: Collection
         return None
 
 
-def is_json_lines(head: str) -> bool:
+def is_json_lines(head: bytes) -> bool:
     """Whether a file that starts with `head` is JSON lines (one value a line), not one JSON document."""
     return _first_char(head) != "[" and _looks_like_json_lines(head)
 
@@ -186,8 +190,8 @@ def json_line_items(
 ) -> list[tuple[Any, Any]]:
     """The items of one line of a JSON-lines dump, walked as `iter_json` walks a whole file (the
     line's object, or the records under `descend`/`stream` in it). Raises ValueError with the reason
-    a skipped line is counted under ('invalid JSON line (...)'). Shared with the Ray engine, whose
-    workers parse lines one by one."""
+    a skipped line is counted under ('invalid JSON line (...)'). Also used on its own, through
+    `JsonLayout.read_line`, by the Ray engine, whose workers parse lines one by one."""
     cur = _JsonCursor(None, line, no)
     try:
         items = list(_walk(cur, descend, stream))
@@ -196,6 +200,13 @@ def json_line_items(
     except (ValueError, RecursionError) as e:
         raise ValueError(f"invalid JSON line ({e})") from e
     return items
+
+
+def item_lines(src: Source) -> Iterator[tuple[int, str]]:
+    """(line number, line) of the lines of a JSON-lines file that hold items: all but blank ones."""
+    for no, line in src.lines():
+        if line.strip():
+            yield no, line
 
 
 def iter_json(
@@ -212,9 +223,7 @@ def iter_json(
     if first == "":
         return
     if is_json_lines(head):
-        for no, line in src.lines():
-            if not line.strip():
-                continue
+        for no, line in item_lines(src):
             try:
                 items = json_line_items(line, no, descend, stream)
             except ValueError as e:
@@ -228,7 +237,7 @@ def iter_json(
     cur = _JsonCursor(src.read)
     try:
         while cur.peek():
-            for line, item in _walk(cur, descend, stream):
-                yield f"{src.name}:{line}", item
+            for at, item in _walk(cur, descend, stream):
+                yield f"{src.name}:{at}", item
     except (ValueError, RecursionError) as e:
         raise DumpFormatError(f"{src.name}: malformed or truncated JSON ({e})") from e

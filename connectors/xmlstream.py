@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterator
 from html.entities import name2codepoint
 
-from citeproof.connectors._source import CHUNK, Source, lead
+from citeproof.connectors.source import CHUNK, Source, lead
 from citeproof.errors import DumpFormatError
 
 __all__ = ["iter_xml"]

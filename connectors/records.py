@@ -1,5 +1,9 @@
 """Building `Record`s from raw items: shared field helpers (years, names, identifiers) and the
 skip-and-count loop every reader runs its records through.
+
+`parse_item` is the one step that decides whether an item is a record, is skipped (and why) or is
+ignored: the readers run it through `convert`, and the Ray engine, which parses JSON lines apart from
+their file, through `DumpFormat.read_line`, so a skip reads the same whichever engine met it.
 """
 
 from __future__ import annotations
@@ -11,19 +15,22 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from citeproof.connectors._source import Source
+from citeproof.connectors.source import Source
 from citeproof.errors import DumpFormatError
 from citeproof.identifiers import norm_doi
 from citeproof.models import Author, ReadStats, Record
 from citeproof.text import clean_text, latex_to_unicode
+from citeproof.vocabulary import WRITTEN_NAME_SUFFIXES
 
 __all__ = [
     "WRONG_FORMAT_AFTER",
     "BadRecordError",
     "convert",
+    "end_of_file",
     "first_text",
     "make_record",
     "note",
+    "parse_item",
     "split_name",
     "split_outside_braces",
     "year_of",
@@ -45,6 +52,40 @@ def note(stats: ReadStats, where: str, what: str) -> None:
         stats.errors.append(f"{where}: {what}")
 
 
+def parse_item(
+    where: str, item: Any, parse: Callable[[Any], Record | None], stats: ReadStats
+) -> tuple[Record | None, str | None]:
+    """One raw item through `parse`, as every reader runs it: `(record, None)`, where the record is
+    None for an item that is deliberately ignored (dblp homepages, deleted OAI records), or
+    `(None, why)` for an unusable item, which is skipped and counted in `stats` under `where`.
+
+    Dump records arrive in every shape a producer ever wrote, so any type confusion inside one record
+    (a title that is a number, a date that is a string) skips that record, never the file. This is
+    the step `convert` runs on every item of a file; an engine that parses items apart from their
+    file (the Ray engine, line by line) runs it too, so that its skip reasons are the reader's own.
+    """
+    try:
+        rec = parse(item)
+    except BadRecordError as e:
+        why = str(e)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        why = f"unusable record ({type(e).__name__}: {first})"
+    else:
+        if rec is not None:
+            stats.read += 1
+        return rec, None
+    stats.skip(where, why)
+    return None, why
+
+
+def end_of_file(src: Source, stats: ReadStats) -> None:
+    """What a reader notes once a file is read: how many undecodable bytes were replaced, if any (the
+    records are kept; the user should still know the dump is damaged)."""
+    if src.replaced:
+        note(stats, src.name, f"{src.replaced} undecodable bytes replaced by U+FFFD")
+
+
 def convert(
     src: Source,
     items: Iterable[tuple[str, Any]],
@@ -52,31 +93,20 @@ def convert(
     stats: ReadStats,
     fmt: str,
 ) -> Iterator[Record]:
-    """Turn raw items into Records, skipping and counting the unusable ones.
+    """Turn raw items into Records, skipping and counting the unusable ones (see `parse_item`).
 
-    Dump records arrive in every shape a producer ever wrote, so any type confusion inside one record
-    (a title that is a number, a date that is a string) skips that record, never the file. `parse`
-    returns None for items that are deliberately ignored (dblp homepages, deleted OAI records).
     When the first `WRONG_FORMAT_AFTER` records of a file all fail, the file is in another format
     than `fmt`: that raises `DumpFormatError` instead of skipping through gigabytes.
     """
     good = bad = 0
     first_error = ""
     for where, item in items:
-        try:
-            rec = parse(item)
-        except BadRecordError as e:
-            why = str(e)
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError, ArithmeticError) as e:
-            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            why = f"unusable record ({type(e).__name__}: {first})"
-        else:
+        rec, why = parse_item(where, item, parse, stats)
+        if why is None:
             if rec is not None:
                 good += 1
-                stats.read += 1
                 yield rec
             continue
-        stats.skip(where, why)
         bad += 1
         first_error = first_error or why
         if good == 0 and bad >= WRONG_FORMAT_AFTER:
@@ -84,8 +114,7 @@ def convert(
                 f"{src.name}: none of the first {bad} records could be read as {fmt} ({first_error}); "
                 "is this the right format?"
             )
-    if src.replaced:
-        note(stats, src.name, f"{src.replaced} undecodable bytes replaced by U+FFFD")
+    end_of_file(src, stats)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -132,7 +161,6 @@ def first_text(value: Any) -> str | None:
     return None
 
 
-_NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _DEPTH_SPLIT = re.compile(r"[{}]|,|\s+")
 
 
@@ -189,7 +217,7 @@ def _split_plain(s: str) -> Author:
     """Fast path of `split_name` for the common plain-text 'First von Last' name (dblp, S2, arXiv):
     millions of dump names need no LaTeX decoding or brace tracking."""
     toks = _SPACE_RUN.split(unicodedata.normalize("NFC", s))
-    if len(toks) > 2 and toks[-1].lower() in _NAME_SUFFIXES:
+    if len(toks) > 2 and toks[-1].lower() in WRITTEN_NAME_SUFFIXES:
         toks = toks[:-1]
     if len(toks) == 1:
         return Author(family=toks[0])
@@ -213,11 +241,11 @@ def split_name(name: str) -> Author | None:
         family = clean_text(s)
         return Author(family=family) if family else None
     parts = _split_depth0(s, on_comma=True)
-    if len(parts) >= 2 and parts[-1].lower() not in _NAME_SUFFIXES:
+    if len(parts) >= 2 and parts[-1].lower() not in WRITTEN_NAME_SUFFIXES:
         family_s, given_s = parts[0], parts[-1]
     else:
         toks = _split_depth0(parts[0] if parts else s, on_comma=False)
-        if len(toks) > 2 and toks[-1].lower() in _NAME_SUFFIXES:
+        if len(toks) > 2 and toks[-1].lower() in WRITTEN_NAME_SUFFIXES:
             toks = toks[:-1]
         if len(toks) <= 1:
             family_s, given_s = (toks[0] if toks else s), ""

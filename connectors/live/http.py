@@ -10,6 +10,9 @@ work does not exist": every failure here ends as `LookupFailedError`; only a 404
 
 Time is read through an injectable `Clock`, so tests drive the limiter, backoff, budgets and cache
 expiry on a `ManualClock` without sleeping.
+
+The per-service clients are built on `LiveClient` (and `DoiClient` for the DOI registries); what a
+caller may choose about any of them (mailto, timeouts, retries, cache, clock) is `HttpOptions`.
 """
 
 from __future__ import annotations
@@ -31,19 +34,25 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, TypeVar
+from urllib.parse import quote
 
 import requests
 import urllib3
 from urllib3.util import Timeout
 
+from citeproof.connectors.records import BadRecordError
 from citeproof.env import cache_dir, citeproof_version
 from citeproof.errors import InputError, LookupFailedError, RateLimitedError
+from citeproof.identifiers import norm_doi
+from citeproof.models import Record
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "CachedResponse",
     "Clock",
+    "DoiClient",
     "HttpClient",
+    "HttpOptions",
     "LiveClient",
     "ManualClock",
     "RateLimiter",
@@ -373,6 +382,31 @@ def _full_url(url: str, params: Mapping[str, Any] | None) -> str:
     return str(requests.Request("GET", url, params=dict(params or {})).prepare().url)
 
 
+@dataclass(frozen=True)
+class HttpOptions:
+    """What a caller chooses about a client, whichever service it talks to; defined once here and
+    taken as keyword arguments by `HttpClient`, by every `LiveClient` (`Crossref(mailto, cache=False)`)
+    and by `citeproof.verifier.online.default_sources`, which pass them on unchanged.
+
+    `mailto`: an e-mail address for the User-Agent (the services' "polite pool"); `timeout`: (connect,
+    read) seconds per request; `retry`: the `RetryPolicy` (default: `RetryPolicy()`); `cache`: a
+    `ResponseCache`, True for the default on-disk one, False for none; `clock`, `session`, `rng`: the
+    time source, `requests.Session` and backoff jitter source, injectable for tests.
+    """
+
+    mailto: str | None = None
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    retry: RetryPolicy | None = None
+    cache: ResponseCache | bool = True
+    clock: Clock | None = None
+    session: requests.Session | None = None
+    rng: random.Random | None = None
+
+    def __post_init__(self) -> None:
+        if self.mailto is not None and "@" not in self.mailto:
+            raise InputError(f"mailto must be an e-mail address, got {self.mailto!r}")
+
+
 class HttpClient:
     """GETs of one service on one `requests.Session`, with its rate limit, retries, budget and cache.
 
@@ -389,31 +423,28 @@ class HttpClient:
         accept: tuple[str, ...],
         interval_s: float,
         adaptive_rate: bool = False,
-        mailto: str | None = None,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        cache: ResponseCache | bool = True,
-        clock: Clock | None = None,
-        session: requests.Session | None = None,
-        rng: random.Random | None = None,
+        **options: Any,
     ) -> None:
-        if mailto is not None and "@" not in mailto:
-            raise InputError(f"mailto must be an e-mail address, got {mailto!r}")
+        """`name` and the keywords before `options` describe the service; `options` are the caller's
+        `HttpOptions` (mailto, timeout, retry, cache, clock, session, rng)."""
+        opts = HttpOptions(**options)
+        self.options = opts
         self.name = name
         self.parse = _PARSERS[body_format]
         self.accept = accept
         self.adaptive_rate = adaptive_rate
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
-        self.clock: Clock = clock or SystemClock()
-        self.rng = rng or random.Random()
+        self.timeout = opts.timeout
+        self.retry = opts.retry or RetryPolicy()
+        self.clock: Clock = opts.clock or SystemClock()
+        self.rng = opts.rng or random.Random()
         self.limiter = RateLimiter(interval_s, self.clock)
         self._limited_until = -math.inf
+        cache = opts.cache
         self.cache: ResponseCache | None = (
             ResponseCache(clock=self.clock) if cache is True else cache if isinstance(cache, ResponseCache) else None
         )
-        self.session = session or requests.Session()
-        self.session.headers.update({"User-Agent": user_agent(mailto), "Accept": ", ".join(accept)})
+        self.session = opts.session or requests.Session()
+        self.session.headers.update({"User-Agent": user_agent(opts.mailto), "Accept": ", ".join(accept)})
 
     def get(
         self, url: str, params: Mapping[str, Any] | None = None, *, budget_s: float | None = None, use_cache: bool = True
@@ -557,17 +588,8 @@ class LiveClient:
     adaptive_rate: ClassVar[bool] = False
     lookups: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(
-        self,
-        mailto: str | None = None,
-        *,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        retry: RetryPolicy | None = None,
-        cache: ResponseCache | bool = True,
-        clock: Clock | None = None,
-        session: requests.Session | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
+    def __init__(self, mailto: str | None = None, **options: Any) -> None:
+        """`mailto` and the other `HttpOptions` (timeout, retry, cache, clock, session, rng)."""
         self.http = HttpClient(
             self.name,
             body_format=self.body_format,
@@ -575,12 +597,7 @@ class LiveClient:
             interval_s=self.interval_s,
             adaptive_rate=self.adaptive_rate,
             mailto=mailto,
-            timeout=timeout,
-            retry=retry,
-            cache=cache,
-            clock=clock,
-            session=session,
-            rng=rng,
+            **options,
         )
 
     def close(self) -> None:
@@ -596,3 +613,33 @@ class LiveClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class DoiClient(LiveClient):
+    """A client whose `get` takes a DOI (Crossref, DataCite, OpenAlex): the request, the 404 and the
+    unusable-record cases are the same for every DOI registry, so they are written once, here.
+
+    A subclass names its DOI URL (`doi_url`, with `{doi}` where the quoted DOI goes) and how the
+    service's answer becomes a `Record` (`record_from_reply`).
+    """
+
+    doi_url: ClassVar[str]
+
+    def record_from_reply(self, reply: Reply) -> Record:
+        """The work in a 200 answer to `doi_url`; `BadRecordError` or `TypeError` when the answer holds
+        no usable work."""
+        raise NotImplementedError
+
+    def get(self, doi: str, *, budget_s: float | None = None) -> Record | None:
+        """The work with this DOI, or None if the service does not know it (404)."""
+        d = norm_doi(doi)
+        if not d:
+            raise InputError(f"not a DOI: {doi!r}")
+        reply = self.http.get(self.doi_url.format(doi=quote(d, safe="/")), budget_s=budget_s)
+        if not reply.found:
+            return None
+        try:
+            return self.record_from_reply(reply)
+        except (BadRecordError, TypeError) as e:
+            # the DOI exists, so "not found" would be wrong: the citation stays unverifiable
+            raise LookupFailedError(f"{self.name}: {d} exists but its record is unusable: {e}") from e
