@@ -48,7 +48,7 @@ def _row(where: str, c: Any) -> dict[str, Any]:
     return {
         "where": where,
         "span": [c.start, c.end],
-        "status": str(c.status),
+        "status": c.status.value,
         "record": c.record.id if c.record else None,
         "suggestions": [s.record.id for s in c.suggestions],
         "fields": [[f.field, f.agrees] for f in c.fields],

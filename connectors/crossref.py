@@ -59,7 +59,8 @@ def record_from_crossref(item: dict[str, Any]) -> Record:
         year = year_of(item.get(key))
         if year:
             break
-    authors = item.get("author") if isinstance(item.get("author"), list) else []
+    authors_obj = item.get("author")
+    authors: list[Any] = authors_obj if isinstance(authors_obj, list) else []
     url = first_text(item.get("URL"))
     return make_record(
         id=f"doi:{doi}",

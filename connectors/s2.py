@@ -25,7 +25,8 @@ def record_from_s2(paper: dict[str, Any]) -> Record:
     """One S2 Graph API paper object -> Record with id `s2:<paperId>`."""
     if not isinstance(paper, dict):
         raise TypeError(f"expected a JSON object, got {type(paper).__name__}")
-    ext = paper.get("externalIds") if isinstance(paper.get("externalIds"), dict) else {}
+    ext_obj = paper.get("externalIds")
+    ext: dict[str, Any] = ext_obj if isinstance(ext_obj, dict) else {}
     venue_obj = paper.get("publicationVenue")
     journal = paper.get("journal")
     venue = (
@@ -33,7 +34,8 @@ def record_from_s2(paper: dict[str, Any]) -> Record:
         or (first_text(venue_obj.get("name")) if isinstance(venue_obj, dict) else None)
         or (first_text(journal.get("name")) if isinstance(journal, dict) else None)
     )
-    authors = paper.get("authors") if isinstance(paper.get("authors"), list) else []
+    authors_obj = paper.get("authors")
+    authors: list[Any] = authors_obj if isinstance(authors_obj, list) else []
     types = paper.get("publicationTypes")
     paper_id = first_text(paper.get("paperId"))
     arxiv = first_text(ext.get("ArXiv"))

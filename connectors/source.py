@@ -105,7 +105,9 @@ class Source:
             self.close()
             raise DumpFormatError(f"{self.name}: cannot read ({e})") from e
         self.gzipped = magic == _GZIP_MAGIC
-        self._stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+        self._stream: IO[bytes] | gzip.GzipFile = (
+            gzip.GzipFile(fileobj=raw, mode="rb") if self.gzipped else raw
+        )
         self._read1 = getattr(self._stream, "read1", self._stream.read)
         self._prefix = b""
         self._prefix_pos = 0

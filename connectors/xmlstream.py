@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection, Iterator
 from html.entities import name2codepoint
+from typing import cast
 
 from citeproof.connectors.source import CHUNK, Source, lead
 from citeproof.errors import DumpFormatError
@@ -54,25 +55,28 @@ def iter_xml(src: Source, tags: Collection[str]) -> Iterator[ET.Element]:
     """
     m = _XML_DECL_ENCODING.match(lead(src.head(1024)))
     encoding = m.group(1).decode("ascii") if m else "utf-8"
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     stack: list[ET.Element] = []
     carry = ""
 
     def drain() -> Iterator[ET.Element]:
-        for event, el in parser.read_events():
+        for item in parser.read_events():
+            # Only "start" and "end" are asked for, and both come as (event, element); the stub's
+            # union also covers the namespace/comment/pi events, which carry other payloads.
+            event, el = cast("tuple[str, ET.Element]", item)
             if event == "start":
-                stack.append(el)  # type: ignore[arg-type]
+                stack.append(el)
                 continue
             stack.pop()
-            wanted = el.tag in tags  # type: ignore[union-attr]
+            wanted = el.tag in tags
             if wanted:
-                yield el  # type: ignore[misc]
+                yield el
             # Drop yielded elements and every other child of the root (e.g. dblp's <data> records)
             # so that the root never accumulates millions of children.
             if wanted or len(stack) == 1:
-                el.clear()  # type: ignore[union-attr]
+                el.clear()
                 if stack:
-                    stack[-1].remove(el)  # type: ignore[arg-type]
+                    stack[-1].remove(el)
 
     try:
         while True:

@@ -41,10 +41,10 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -320,13 +320,18 @@ def _machine_cpus() -> int:
         return os.cpu_count() or 1
 
 
+class _RayQuiet(TypedDict):
+    logging_level: int
+    log_to_driver: bool
+
+
 def _connect(address: str | None) -> bool:
     """Join the cluster at `address` (or RAY_ADDRESS), or start a local Ray on this machine's CPUs.
     Returns whether this call connected, i.e. whether the caller should disconnect at the end (which
     stops a local instance it started and leaves a cluster running)."""
     if ray.is_initialized():
         return False
-    quiet = {"logging_level": logging.WARNING, "log_to_driver": False}
+    quiet: _RayQuiet = {"logging_level": logging.WARNING, "log_to_driver": False}
     if address is None and not os.environ.get("RAY_ADDRESS"):
         ray.init(address="local", num_cpus=_machine_cpus(), include_dashboard=False, **quiet)
     else:
@@ -377,11 +382,12 @@ def _pipeline(files: list[str], fmt: str | None, cut: _Cut | None, cpus: int) ->
     """read -> parse, from the file the cut lies in (the files before it are done)."""
     first = cut.f if cut is not None else 0
     items = [{"f": i, "path": p} for i, p in enumerate(files) if i >= first]
-    ds = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
+    ds: ray.data.Dataset = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
     # No CPU is reserved for readers (they mostly wait on storage and on the parsers), so a reader
     # never holds a CPU a parser needs; the pool size caps how many run.
+    # ray's stub types `fn` as a one-argument callable; the extra arguments come from `fn_kwargs`
     ds = ds.map_batches(
-        _read_file,
+        _read_file,  # type: ignore[arg-type]
         batch_size=1,
         batch_format="pyarrow",
         fn_kwargs={"fmt": fmt, "cut": cut},
@@ -392,7 +398,7 @@ def _pipeline(files: list[str], fmt: str | None, cut: _Cut | None, cpus: int) ->
     # (A pool size other than the actor pool's also keeps Ray from fusing parsing into the actors,
     # which would run it inside them, one batch at a time, instead of beside them.)
     return ds.map_batches(
-        _parse_lines,
+        _parse_lines,  # type: ignore[arg-type]  # `cut` comes from fn_kwargs (see above)
         batch_size=None,
         batch_format="pyarrow",
         fn_kwargs={"cut": cut},
@@ -401,7 +407,7 @@ def _pipeline(files: list[str], fmt: str | None, cut: _Cut | None, cpus: int) ->
     )
 
 
-def _batches(ds: ray.data.Dataset, size: int | None = None) -> Iterator[pa.Table]:
+def _batches(ds: ray.data.Dataset, size: int | None = None) -> Generator[pa.Table, None, None]:
     """The pipeline's output in order, in batches of `size` rows (None: as the blocks come). The
     execution stops when the consumer stops (an exception, a KeyboardInterrupt from `progress`, or
     enough rows for a resume cut)."""

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 
 from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibtex
 from citeproof.errors import DumpFormatError
@@ -445,7 +446,7 @@ def _titled_prose(text: str, a: int, b: int) -> list[Citation]:
             # looked for in the 100 characters before it, so the cost stays bounded.
             pos = _POSSESSIVE_RE.search(text, max(a, m.start() - 6), m.start())
             who = _possessor(text, max(a, pos.start() - 100), pos.start()) if pos else None
-            if who is None:
+            if pos is None or who is None:
                 continue
             year_m = _PAREN_YEAR_AFTER_RE.match(text, m.end(), b)
             paren = year_m.group(1) if year_m else ""
@@ -544,7 +545,12 @@ def _disjoint(cites: Iterable[Citation]) -> list[Citation]:
     return out
 
 
-def _names_fields(names: str) -> dict[str, object]:
+class _NamesFields(TypedDict):
+    authors: list[Author]
+    et_al: bool
+
+
+def _names_fields(names: str) -> _NamesFields:
     authors, et_al = _parsed_names(names)
     return {"authors": list(authors), "et_al": et_al}
 

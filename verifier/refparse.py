@@ -376,7 +376,7 @@ def _strip_markup(s: str) -> str:
 
 def _is_author_year(s: str) -> bool:
     m = _PAREN_YEAR_RE.search(s)
-    return bool(m) and looks_like_names(s[: m.start()])
+    return m is not None and looks_like_names(s[: m.start()])
 
 
 def _marked_title(w: str) -> tuple[int, int] | None:

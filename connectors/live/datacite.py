@@ -55,13 +55,17 @@ def record_from_datacite(resource: dict[str, Any]) -> Record:
     doi = norm_doi(first_text(attrs.get("doi")) or first_text(data.get("id")))
     if not doi:
         raise BadRecordError("no DOI")
-    titles = attrs.get("titles") if isinstance(attrs.get("titles"), list) else []
+    titles_obj = attrs.get("titles")
+    titles: list[Any] = titles_obj if isinstance(titles_obj, list) else []
     # the main title has no titleType; subtitles and translations carry one
     main = [t.get("title") for t in titles if isinstance(t, dict) and not t.get("titleType")]
     every = [t.get("title") for t in titles if isinstance(t, dict)]
-    creators = attrs.get("creators") if isinstance(attrs.get("creators"), list) else []
-    container = attrs.get("container") if isinstance(attrs.get("container"), dict) else {}
-    types = attrs.get("types") if isinstance(attrs.get("types"), dict) else {}
+    creators_obj = attrs.get("creators")
+    creators: list[Any] = creators_obj if isinstance(creators_obj, list) else []
+    container_obj = attrs.get("container")
+    container: dict[str, Any] = container_obj if isinstance(container_obj, dict) else {}
+    types_obj = attrs.get("types")
+    types: dict[str, Any] = types_obj if isinstance(types_obj, dict) else {}
     year = attrs.get("publicationYear")
     url = first_text(attrs.get("url"))
     return make_record(

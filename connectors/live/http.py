@@ -481,7 +481,9 @@ class HttpClient:
                 total=remaining, connect=min(self.timeout[0], remaining), read=min(self.timeout[1], remaining)
             )
             try:
-                resp = self.session.get(full, timeout=timeout, stream=True)
+                # requests passes a urllib3 Timeout through to urllib3 (HTTPAdapter.send accepts one);
+                # types-requests only lists float / (connect, read) tuples
+                resp = self.session.get(full, timeout=timeout, stream=True)  # type: ignore[arg-type]
                 body = self._read_body(resp, full, deadline)
             except _TRANSIENT as e:
                 failures.append(type(e).__name__)

@@ -53,7 +53,8 @@ def record_from_openalex(work: dict[str, Any]) -> Record:
     """One OpenAlex work object -> Record (`doi:<doi>` when it has a DOI, else `openalex:W…`)."""
     if not isinstance(work, dict):
         raise TypeError(f"expected a JSON object, got {type(work).__name__}")
-    ids = work.get("ids") if isinstance(work.get("ids"), dict) else {}
+    ids_obj = work.get("ids")
+    ids: dict[str, Any] = ids_obj if isinstance(ids_obj, dict) else {}
     doi = norm_doi(first_text(work.get("doi")) or first_text(ids.get("doi")))
     m = _WORK_ID.search(first_text(work.get("id")) or first_text(ids.get("openalex")) or "")
     work_id = m.group(0) if m else None
