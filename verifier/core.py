@@ -94,6 +94,10 @@ class Verifier:
         checked against the topic around them."""
         if not citations:
             return []
+        unique = _distinct(citations)
+        if len(unique) < len(citations):  # the same claim twice is verified once, reported at each span
+            settled = dict(zip(unique, self.check(list(unique.values()), text), strict=True))
+            return [_at(settled[_claim(c)], c) for c in citations]
         if text is not None and any(is_bare_mention(c) for c in citations):
             others = iter(self.check([c for c in citations if not is_bare_mention(c)]))
             return [self._mention(c, text) if is_bare_mention(c) else next(others) for c in citations]
@@ -196,3 +200,34 @@ class Verifier:
 def verify(text: str, index: IndexLike = None, **kwargs: object) -> Report:
     """Verify every citation in `text` against `index` (a directory; None: the bundled demo index)."""
     return Verifier(index, **kwargs).verify(text)  # type: ignore[arg-type]
+
+
+# What a citation claims, apart from where it stands: `decide` reads only these fields, so two citations
+# equal on them get the same verdict. An answer (or a hostile input) repeating one reference thousands
+# of times then costs one lookup, not thousands. A bare author-year mention is the exception: it is
+# judged against the text around it, so its place is part of its claim.
+_WHERE = frozenset({"raw", "start", "end", "key", "mentions"})
+
+
+def _claim(c: Citation) -> str:
+    where = f"@{c.start}:{c.end}" if is_bare_mention(c) else ""
+    return c.model_dump_json(exclude=set(_WHERE)) + where
+
+
+def _distinct(citations: Sequence[Citation]) -> dict[str, Citation]:
+    unique: dict[str, Citation] = {}
+    for c in citations:
+        unique.setdefault(_claim(c), c)
+    return unique
+
+
+def _at(result: CitationResult, c: Citation) -> CitationResult:
+    """`result` (the verdict on an equal claim) for the citation `c`, at its own span. Its lists are its
+    own (a caller may append a reason to one result); the records in them are shared, as a copy of
+    each would cost more than the lookup saved."""
+    update: dict[str, object] = {name: getattr(c, name) for name in _WHERE}
+    update.update(
+        mentions=list(c.mentions), reasons=list(result.reasons), fields=list(result.fields),
+        suggestions=list(result.suggestions),
+    )
+    return result.model_copy(update=update)
