@@ -100,6 +100,11 @@ class Citation(BaseModel):
     isbn: str | None = None  # ISBN-13 digits (an ISBN-10 is converted)
     # Spans of the in-text mentions ('[3]', 'Smith et al. (2020)') that point to this reference-list entry.
     mentions: list[tuple[int, int]] = Field(default_factory=list)
+    # The extractor saw a title-like span but no other sign that it names a work (no authors with a
+    # year, no identifier, no list of works or 'References' heading around it): it is a citation only
+    # if the index holds a work with this title, and is otherwise dropped from the report, never
+    # called fabricated (a quoted phrase, a game or song name, a slogan).
+    tentative: bool = False
 
 
 class FieldCheck(BaseModel):

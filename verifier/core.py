@@ -18,7 +18,7 @@ from citeproof.index.core import Hit, Index, Query
 from citeproof.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
-from citeproof.verifier.decide import Context, decide
+from citeproof.verifier.decide import Context, decide, keeps_tentative
 
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
@@ -30,6 +30,7 @@ from citeproof.verifier.stream import stream as stream_results
 __all__ = ["Verifier", "verify"]
 
 _UNSETTLED = (Status.fabricated, Status.unverifiable)
+MAX_TENTATIVE = 200  # tentative citations looked up per call; an answer quoting more phrases is junk or an attack
 
 IndexLike = Index | str | os.PathLike[str] | None
 
@@ -91,15 +92,27 @@ class Verifier:
         """Verify already-extracted citations (one batched retrieval for all of them).
 
         `text` (the answer they came from) lets author-year mentions without a reference entry be
-        checked against the topic around them."""
+        checked against the topic around them. A tentative citation (`Citation.tentative`: a
+        title-like span with no other sign of citing) is returned only if the index holds a work with
+        its title (`decide.keeps_tentative`); otherwise it was no citation and is left out. At most
+        `MAX_TENTATIVE` of them are looked up."""
+        tentative = [i for i, c in enumerate(citations) if c.tentative]
+        if len(tentative) > MAX_TENTATIVE:  # speculative lookups are bounded: the first ones are made
+            extra = set(tentative[MAX_TENTATIVE:])
+            citations = [c for i, c in enumerate(citations) if i not in extra]
+        results = self._check(citations, text)
+        return [r for c, r in zip(citations, results, strict=True) if not c.tentative or keeps_tentative(r)]
+
+    def _check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
+        """`check` with one result per citation, tentative ones included."""
         if not citations:
             return []
         unique = _distinct(citations)
         if len(unique) < len(citations):  # the same claim twice is verified once, reported at each span
-            settled = dict(zip(unique, self.check(list(unique.values()), text), strict=True))
+            settled = dict(zip(unique, self._check(list(unique.values()), text), strict=True))
             return [_at(settled[_claim(c)], c) for c in citations]
         if text is not None and any(is_bare_mention(c) for c in citations):
-            others = iter(self.check([c for c in citations if not is_bare_mention(c)]))
+            others = iter(self._check([c for c in citations if not is_bare_mention(c)]))
             return [self._mention(c, text) if is_bare_mention(c) else next(others) for c in citations]
         queries = [
             Query(
@@ -120,8 +133,10 @@ class Verifier:
             return [self._failed(c, LookupFailedError(f"lookup failed: {e}")) for c in citations]
         results = [decide(c, hits, ctx) for c, hits in zip(citations, candidates, strict=True)]
         if self.online is not None:
+            # not for tentative citations: a phrase the local index does not hold is no citation, and
+            # looking up every quoted phrase live would flood the sources
             results = [
-                self._settle_online(c, hits, r, ctx) if r.status in _UNSETTLED else r
+                self._settle_online(c, hits, r, ctx) if r.status in _UNSETTLED and not c.tentative else r
                 for c, hits, r in zip(citations, candidates, results, strict=True)
             ]
         if self.calibration:

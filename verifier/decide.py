@@ -31,7 +31,7 @@ from citeproof.verifier.compare import (
 )
 from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues, venue_words
 
-__all__ = ["Assessment", "Context", "assess", "decide", "known_doi_prefix"]
+__all__ = ["Assessment", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
 
 # Venues that publish without registering DOIs (OpenReview, PMLR, NeurIPS proceedings, JMLR/TMLR):
 # a DOI cited for one of their papers, other than its arXiv DOI, cannot be that paper's.
@@ -252,6 +252,16 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
     if best is None:
         return _no_work_identified(c, assessments, ctx)
     return _judge_fields(c, best, assessments, ctx)
+
+
+def keeps_tentative(r: CitationResult) -> bool:
+    """Whether a tentative citation (`Citation.tentative`: a title-like span, such as a quoted phrase or
+    a bare list item, that the extractor saw no other sign of citing) is a citation after all: the
+    index holds a work whose title agrees with it (equal after normalisation, or with a subtitle
+    dropped), so it is `verified`, or a `mismatch` on a field it states. Anything else (no such work,
+    a merely similar title, a failed lookup) means it was a phrase, a slogan, a game or song name: it
+    is dropped from the report rather than called fabricated."""
+    return r.record is not None and any(f.field == "title" and f.agrees for f in r.fields)
 
 
 def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context) -> CitationResult:

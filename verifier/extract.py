@@ -3,6 +3,9 @@
 An LLM answer mixes prose, reference lists (numbered, bulleted, one per line or paragraph), markdown
 tables, BibTeX blocks and bare identifiers. The extractor walks the text once, line by line:
 
+* structured blocks (JSON, YAML and "Key: value" groups, HTML lists and tables, LaTeX bibliographies,
+  markdown tables with a header) are read first by `structure.py`, with real parsers; the passes below
+  skip what it read;
 * BibTeX entries (a whole .bib file, or blocks inside prose or code fences) are read by
   `connectors.bibtex`, one citation per entry with its key;
 * other code fences are skipped: code is not a citation;
@@ -50,6 +53,8 @@ from citeproof.verifier.refparse import (
     norm_isbn,
     parse_reference,
 )
+from citeproof.verifier.structure import read_structures
+from citeproof.verifier.venues import canonical_venue
 from citeproof.vocabulary import NARRATIVE_PARTICLE_PATTERN, PROSE_PARTICLE_PATTERN, PROSE_PARTICLES, YEAR
 
 __all__ = ["MAX_MENTIONS", "extract_citations", "link_mentions"]
@@ -177,6 +182,7 @@ class _Unit:
     end: int
     item: bool
     indent: int = 0  # columns of indentation of the unit's first line (before any list marker)
+    works: int = 0  # an item of a list of works: _LISTED (by its shape) or _NAMED (by its intro); `_mark_lists_of_works`
 
 
 def extract_citations(text: str) -> list[Citation]:
@@ -186,7 +192,12 @@ def extract_citations(text: str) -> list[Citation]:
     cites: list[Citation] = []
     skip: list[tuple[int, int]] = []
     budget = _Budget(MAX_MENTIONS)
-    bib = _bibtex_citations(text)
+    # Structured blocks first (JSON, YAML, HTML, LaTeX bibliographies, headed tables: structure.py);
+    # the free-text passes skip what they read.
+    structured = read_structures(text)
+    cites.extend(structured.citations)
+    skip.extend(structured.spans)
+    bib = [c for c in _bibtex_citations(text) if not structured.covers(c.start)]
     cites.extend(bib)
     skip.extend((c.start, c.end) for c in bib)
     skip.extend(_code_fences(text))
@@ -330,15 +341,42 @@ def _free_regions(text: str, skip: list[tuple[int, int]]) -> list[tuple[int, int
 # --- units -------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Block:
+    """One piece of a region, in order: a unit, a markdown table, or a heading line."""
+
+    start: int
+    end: int
+    unit: _Unit | None = None
+    rows: list[tuple[int, int]] | None = None
+
+    @property
+    def heading(self) -> bool:
+        return self.unit is None and self.rows is None
+
+
 def _region_citations(text: str, a: int, b: int, budget: _Budget) -> list[Citation]:
+    blocks = _blocks(text, a, b)
+    _mark_lists_of_works(text, blocks)
     out: list[Citation] = []
+    for blk in blocks:
+        if blk.unit is not None:
+            out.extend(_unit_citations(text, blk.unit, budget))
+        elif blk.rows is not None:
+            out.extend(_table_citations(text, blk.rows, budget))
+    return out
+
+
+def _blocks(text: str, a: int, b: int) -> list[_Block]:
+    """The region's units, tables and headings, in order (blank lines only end a unit)."""
+    blocks: list[_Block] = []
     unit: _Unit | None = None
     table: list[tuple[int, int]] = []
 
     def flush() -> None:
         nonlocal unit
         if unit is not None:
-            out.extend(_unit_citations(text, unit, budget))
+            blocks.append(_Block(unit.start, unit.end, unit=unit))
             unit = None
 
     for la, lb in _lines(text, a, b):
@@ -347,13 +385,17 @@ def _region_citations(text: str, a: int, b: int, budget: _Budget) -> list[Citati
             table.append((la, lb))
             continue
         if table:
-            out.extend(_table_citations(text, table, budget))
+            blocks.append(_Block(table[0][0], table[-1][1], rows=table))
             table = []
         m = _MARKER_RE.match(text, la, lb)
         assert m is not None  # every part of the pattern is optional
         is_item = m.group("marker") is not None
-        if not text[la:lb].strip() or (not is_item and _HEADING_RE.match(text, la, lb)):
+        if not text[la:lb].strip():
             flush()
+            continue
+        if not is_item and _HEADING_RE.match(text, la, lb):
+            flush()
+            blocks.append(_Block(la, lb))
             continue
         start = m.end()
         end = _rstrip(text, start, lb)
@@ -367,8 +409,8 @@ def _region_citations(text: str, a: int, b: int, budget: _Budget) -> list[Citati
         unit = _Unit(start, end, is_item, indent)
     flush()
     if table:
-        out.extend(_table_citations(text, table, budget))
-    return out
+        blocks.append(_Block(table[0][0], table[-1][1], rows=table))
+    return blocks
 
 
 def _indent(text: str, a: int, b: int) -> int:
@@ -384,39 +426,425 @@ def _rstrip(text: str, a: int, b: int) -> int:
     return b
 
 
+# --- evidence: is it a citation? -----------------------------------------------------------------
+#
+# A reference with its fields (authors and a year, an identifier) cites by its shape. A title alone,
+# or a title with one weak field (a year; one bare word before it; a name but no year), does not: a
+# quoted sentence, a slogan, a song, game or product name has that shape too. Such a span cites only
+# with evidence around it:
+#   * context: it is an item of a list introduced by a sentence or heading that names works
+#     ('Here are five papers on ...:', '## References', 'Further reading'), or of a list whose items
+#     are all bare titles and that nothing introduces as something else (an answer that is only the
+#     list), or its sentence calls it a work ('the paper "..."', 'the 2019 NeurIPS paper by ...');
+#   * retrieval: a title-like span with no context becomes a *tentative* citation, which the verifier
+#     keeps only when the index holds a work with that title (`Citation.tentative`).
+# Without either it is no citation. Whether a span is title-like at all is `_title_shape`.
+
+# What an intro, a heading or a sentence calls the works it lists or names.
+_WORKS_RE = re.compile(
+    r"\b(?:references?|bibliography|bibliographies|papers?|articles?|books?|textbooks?|publications?|studies"
+    r"|literature|readings?|citations?|titles?|surveys?|monographs?|theses|dissertations?|preprints?"
+    r"|works\s+cited|proceedings)\b",
+    re.IGNORECASE,
+)
+
+_NO_TITLE, _PHRASE, _TITLE = 0, 1, 2
+# Words that title case leaves lower-case, and that tell nothing about a sentence.
+_MINOR_WORDS = frozenset(
+    "a an the of in on for and or nor but to with by at from via vs versus as into onto over under about without"
+    " within between through toward towards among upon per its their his her than".split()
+)
+# First and second person, and contractions: a sentence someone says, not a title (unless title-cased:
+# 'Attention Is All You Need').
+_PERSONAL_WORDS = frozenset(
+    "i i'm i've i'll i'd me my mine we we're we've we'll our ours us you you're you've you'll you'd your yours"
+    " let's it's that's there's here's".split()
+)
+_AUX_WORDS = frozenset("is are was were has have had will would can could should must may might does did do".split())
+_QUESTION_WORDS = frozenset("what why how when where which who whom whose is are do does did can could should would will".split())
+# Verbs that open an instruction ('Open the Settings app', 'Choose a topic'), as the first word of a
+# sentence-case span.
+_IMPERATIVES = frozenset(
+    "add adjust apply ask avoid be begin bring build buy call change check choose clean clear click close"
+    " combine compare consider continue cook copy create cut decide delete determine do download drink drive"
+    " eat enable enjoy ensure enter explore fill find follow get give go have hold identify include insert"
+    " install join keep know leave let limit list listen look make mix move navigate note open order organize"
+    " organise pay pick place plan practice practise prepare press print put read reduce remember remove"
+    " repeat replace restart review run save search see select send set share show sign sit sleep start stay"
+    " stop submit take talk tap tell think try turn type unplug update use visit wait walk wash watch wear"
+    " write".split()
+)
+# A second sentence: '. The city has', '? It is' (not a subtitle after a question: '? Application to ...').
+_OBJECT_WORDS = frozenset("a an the your my our his her their it its this that these those some any all each every up out off".split())
+_SENTENCE_BREAK_RE = re.compile(r"[.?;]\s+[A-Z][\w'’]*\s+([a-z][\w'’]*)")
+_TRIM = " \t\"“”„«»‘’'*_`.,;:"
+
+
+@lru_cache(maxsize=4096)
+def _title_shape(s: str) -> int:
+    """How much `s` looks like the title of a work: `_TITLE` (capitalised content words or a nominal
+    sentence-case phrase: 'Topology and its Applications', 'Linear logic and its applications'),
+    `_PHRASE` (one phrase that a title could be, though sentence-like: 'Attention is all you need',
+    a sentence-case question), or `_NO_TITLE` (several sentences, an exclamation, an instruction,
+    'Name: what it does', a phrase starting lower-case, too short or too long). Cached: an answer
+    names the same title again and again."""
+    s = s.strip(_TRIM)
+    words = s.split()
+    if not 1 <= len(words) <= 40 or len(s) > 300 or "!" in s or not _title_start_ok(s):
+        return _NO_TITLE
+    if sum(ch.isalpha() for ch in s) < 3 or any(m.group(1) not in _MINOR_WORDS for m in _SENTENCE_BREAK_RE.finditer(s)):
+        return _NO_TITLE
+    if ": " in s and _described(s, False):
+        return _NO_TITLE
+    low = _lowered(words)
+    if _title_cased(words, low):
+        return _TITLE if len(words) <= 30 else _PHRASE
+    if low[0] in _IMPERATIVES:
+        # 'Open the Settings app', 'Choose a topic': an instruction; 'Order matters: ...', 'Explain images
+        # with ...' (sentence-case titles that start with a verb) have no object right after it
+        return _NO_TITLE if any(w in _OBJECT_WORDS for w in low[1:3]) else _PHRASE
+    if any(w in _PERSONAL_WORDS or w in _AUX_WORDS or w.endswith("n't") for w in low):
+        return _PHRASE
+    if s.endswith("?") and low[0] in _QUESTION_WORDS:
+        return _PHRASE
+    return _TITLE if len(words) <= 30 else _PHRASE
+
+
+def _lowered(words: list[str]) -> list[str]:
+    return [w.strip("\"“”‘’'()[]*_,.:;?").lower() for w in words]
+
+
+def _described(s: str, period: bool) -> bool:
+    """'Name: what it is or does' - a label and a description, not a title and its subtitle: after
+    the colon a sentence-case clause of four words or more that is a sentence (an instruction,
+    several sentences: 'Conductive Slime: Make a slime that ...') or, when the item ends with a full
+    stop (`period`), any such clause."""
+    _, sep, rest = s.partition(": ")
+    words = rest.split()
+    if not sep or len(words) < 4 or _title_cased(words, _lowered(words)):
+        return False
+    return period or _title_shape(rest[:1].upper() + rest[1:]) == _NO_TITLE  # (a subtitle may start lower-case)
+
+
+def _title_cased(words: list[str], low: list[str]) -> bool:
+    """Title Case: most content words after the first capitalised (or too few to tell)."""
+    n = caps = 0
+    for w, lw in zip(words[1:], low[1:], strict=True):
+        if lw in _MINOR_WORDS or not any(ch.isalpha() for ch in lw):
+            continue
+        n += 1
+        caps += not w.lstrip("\"“”‘’'([*_")[:1].islower()
+    return caps >= 0.7 * n
+
+
+@lru_cache(maxsize=4096)
+def _tentative_ok(title: str) -> bool:
+    """Long and title-like enough to be looked up although nothing says it is a work: Title Case
+    ('Deep Residual Learning for Image Recognition'), as chat answers write sentence-case bullets
+    and quotations far more often than titles."""
+    words = title.strip(_TRIM).split()
+    return len(words) >= _TENTATIVE_MIN_WORDS and _title_shape(title) == _TITLE and _title_cased(words, _lowered(words))
+
+
+_HEAD_TITLE_RE = re.compile(r'[ \t]*(?:"([^"\n]{2,300})"|“([^”\n]{2,300})”|\*\*([^*\n]{2,300})\*\*|\*([^*\n]{2,300})\*)')
+
+
+def _item_title(s: str) -> str | None:
+    """The title a list item consists of: a bare title (`_bare_title`), or a marked one with at most a
+    short note after it ('"NFS Version 4 Protocol", RFC 3530')."""
+    m = _HEAD_TITLE_RE.match(s)
+    if m and m.end() < len(s.rstrip()):
+        tail = clean_text(s[m.end() :]).strip(" .,;:")
+        if len(tail) > 40 or (tail and _YEAR_TOKEN_RE.search(tail)) or "\n" in s:
+            return None  # more than a note: a reference with fields, or a described item
+        return clean_text(next(g for g in m.groups() if g)).strip(" .,;:") or None
+    return _bare_title(s)
+
+
+def _bare_title(s: str) -> str | None:
+    """The title a list item consists of ('Handbook of Topology', '"Title".', '**Title**'), or None
+    when the item holds more than one title-like span (quotes inside, a label, a second line)."""
+    if "\n" in s:
+        return None
+    t = s.strip().rstrip(" .,;")
+    if t.rstrip("*_").endswith(":"):
+        return None  # a label that introduces what follows ('**Pants and Jeans Drawer:**')
+    if _described(clean_text(t), s.rstrip().endswith(".")):
+        return None  # 'Climate change: Changing weather patterns ... threaten crops.'
+    for a, b in (("**", "**"), ("__", "__"), ("*", "*"), ("_", "_"), ('"', '"'), ("“", "”"), ("«", "»")):
+        if t.startswith(a) and len(t) > len(a):
+            t = t[len(a) :]
+            t = t[: -len(b)] if t.endswith(b) else t  # GPT output leaves quotes open ('"Title, Paris, ')
+            break
+    t = clean_text(t).strip(" .,;:")
+    if not t or any(ch in t for ch in "\"“”«»*") or "](" in t or "://" in t or _PAREN_YEAR_IN_TITLE_RE.search(t):
+        return None  # quotes inside, a link (a web page; a paper's link is an identifier), or a year: fields
+    return t
+
+
+_LISTED, _NAMED = 1, 2
+
+
+def _mark_lists_of_works(text: str, blocks: list[_Block]) -> None:
+    """Set `works` on the items of each list that lists works: `_NAMED` when its intro sentence or
+    heading names works (or it is the next list of such a list, under a sub-heading); `_LISTED` when
+    nothing introduces it (nothing, or only words that name nothing: 'Sure, here you go:') and its
+    items are bare titles."""
+    i, n = 0, len(blocks)
+    while i < n:
+        u = blocks[i].unit
+        if u is None or not u.item:
+            i += 1
+            continue
+        j = i
+        while j < n and (v := blocks[j].unit) is not None and v.item:
+            j += 1
+        run = [blk.unit for blk in blocks[i:j] if blk.unit is not None]
+        named = _intro_names_works(text, blocks, i)
+        if named is None and j < n and (after := blocks[j].unit) is not None:
+            named = _outro_names(text[after.start : after.end])  # 'I hope these ideas help!'
+        works = _NAMED if named else _LISTED if named is None and _all_bare_titles(text, run) else 0
+        for v in run:
+            v.works = works
+        i = j
+
+
+def _intro_names_works(text: str, blocks: list[_Block], i: int) -> bool | None:
+    """Whether what introduces the list that starts at blocks[i] names works; None when nothing
+    does (the list opens the text, or only rules and intros that name nothing come before)."""
+    k = i - 1
+    while k >= 0:
+        blk = blocks[k]
+        if blk.rows is not None:
+            return False
+        if blk.unit is not None and blk.unit.item:
+            # the list before, under a sub-heading: a list of works, if it was introduced as one
+            return True if blk.unit.works == _NAMED else False
+        s = text[blk.start : blk.end]
+        if _WORKS_RE.search(s):
+            return True
+        if not _names_nothing(s):
+            return False  # an intro or heading that names something else ('Here are some popular games:')
+        k -= 1  # a rule, or an intro that names nothing: look further up
+    return None
+
+
+# 'These ideas ...', 'I hope these suggestions help', 'the titles above': how the words after a list
+# call its items (the word after 'these', or after 'the' before 'above').
+_OUTRO_RE = re.compile(r"\b(?:these|those)\s+([A-Za-z][\w-]*)|\bthe\s+([A-Za-z][\w-]*)\s+(?:above|listed)\b", re.IGNORECASE)
+_NOT_NOUNS = frozenset(
+    "are is were was will would can could should may might must have has had help all few two three four five"
+    " six seven eight nine ten more other".split()
+)
+
+
+def _outro_names(s: str) -> bool | None:
+    """Whether the sentence after a list that nothing introduces calls its items works (True), names
+    them as something else (False: 'These ideas should help you get started'), or neither (None)."""
+    m = _OUTRO_RE.search(s, 0, 300)
+    if m is None:
+        return None
+    word = (m.group(1) or m.group(2)).lower()
+    if _WORKS_RE.fullmatch(word):
+        return True
+    return None if word in _NOT_NOUNS or word in _DISCOURSE_WORDS else False
+
+
+# Words of an intro that names nothing: 'Sure! Here are five:', 'Certainly, here is the list you asked for.'
+_DISCOURSE_WORDS = frozenset(
+    "sure certainly okay ok of course yes absolutely here there are is be some few several following below list"
+    " you go i i'm am happy glad to help would like asked for requested request your my these those this that"
+    " it them they the a an and with as please find five ten three four six seven eight nine two one".split()
+)
+
+
+def _names_nothing(s: str) -> bool:
+    words = [w.strip("#*_:.,;!?\"“”'()-").lower() for w in s.split()]
+    return all(not w or w in _DISCOURSE_WORDS or w in _MINOR_WORDS or w.isdigit() for w in words)
+
+
+def _all_bare_titles(text: str, run: list[_Unit]) -> bool:
+    """A list of two or more one-line items, each a bare title, of three words on average (lists of
+    names and quantities are shorter: 'Mario Kart 8', '1 cup sugar'). Items with sub-items are an
+    outline; bullets of sentence-case phrases are points ('- Limited access to markets'): a list of
+    works is numbered, or its titles are marked or capitalised."""
+    top = min(u.indent for u in run)
+    items = [u for u in run if u.indent == top]
+    if len(items) < 2 or len(items) < len(run):
+        return False  # sub-items under the items: an outline, not a list of titles
+    words = titles = digits = 0
+    for u in items:
+        s = text[u.start : u.end]
+        t = _item_title(s)
+        shape = _title_shape(t) if t else _NO_TITLE
+        if t is None or shape == _NO_TITLE:
+            return False
+        ws = t.split()
+        if not (_numbered(text, u.start) or s.lstrip()[:1] in _MARKS or _title_cased(ws, [w.lower() for w in ws])):
+            return False  # '- Limited access to markets': bullets of plain phrases list points, not works
+        words += len(ws)
+        titles += shape == _TITLE
+        digits += s.lstrip()[:1] not in _MARKS and bool(_MODEL_TOKEN_RE.search(t))
+    # a sentence-like title ('Chip and PIN is definitely broken') among titles, but not a list of them;
+    # numbers in most unmarked items make them models or quantities ('Galaxy S24 Ultra', '2 cups flour')
+    return words >= 3 * len(items) and 3 * titles >= 2 * len(items) and 2 * digits <= len(items)
+
+
+# A number or a model code standing alone ('15', 'S24', 'XM5'); not 'NS-3', 'Y.1731', '3D', '2nd'.
+_MODEL_TOKEN_RE = re.compile(r"(?<![\w.-])(?:\d{1,3}|[A-Za-z]{1,3}\d{1,4}[A-Za-z]{0,2})(?![\w.-])")
+
+
+_MARKS = "\"“„«'‘*_"
+
+
+def _numbered(text: str, pos: int) -> bool:
+    """Whether the list item whose text starts at `pos` has a number or letter as its marker ('3.', '(c)')."""
+    line = text.rfind("\n", 0, pos) + 1
+    return any(ch.isdigit() for ch in text[line:pos]) or bool(re.search(r"[a-z]\)\s*$", text[line:pos]))
+
+
 def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
     if not _EVIDENCE_RE.search(text, u.start, u.end):
-        return []  # no year, identifier or quoted title: nothing to cite, and the common case in prose
-    titled = _titled_prose(text, u.start, u.end)
-    prose = _prose_citations(text, u.start, u.end, budget, titled)
+        # no year, identifier or quoted title: nothing to cite, and the common case in prose, unless
+        # it is a list item that is only a title
+        return _bare_title_item(text, u) if u.item else []
+    if u.works == _LISTED:
+        return _bare_title_item(text, u)  # a list of bare titles: each item is one, whatever it parses as
+    titled = _titled_prose(text, u.start, u.end, bool(u.works))
+    prose = _prose_citations(text, u.start, u.end, budget, titled, bool(u.works))
     if titled and not u.item:
         return prose  # '... see "Title" by A and B (Venue, 2021), which ...': sentences that cite
-    if u.end - u.start <= MAX_REFERENCE_CHARS and (u.item or sum(bool(c.authors or c.title) for c in prose) < 2):
+    if u.end - u.start <= MAX_REFERENCE_CHARS and (u.item or sum(bool(c.authors or c.title) for c in prose if not c.tentative) < 2):
         # A line of prose that cites twice is prose, even if it parses like one reference.
         s = text[u.start : u.end]
-        ref = parse_reference(s)
-        if _is_reference(ref, s, u.item):
+        ref = _fix_fields(parse_reference(s), s)
+        evidence = _is_reference(ref, s, u)
+        if evidence == _CITES:
             return [_citation(text, u.start, u.end, ref)]
+        if evidence == _TENTATIVE and not any(not c.tentative for c in prose):
+            return [_citation(text, u.start, u.end, ref, tentative=True)]
+        if evidence == _NOT_CITED and u.item and ref.year is None and not (ref.doi or ref.arxiv_id or ref.pmid or ref.isbn):
+            bare = _bare_title_item(text, u)  # 'Programming Perl, 2nd Edition: ...' has no authors
+            if bare:
+                return bare
     return prose
 
 
-def _is_reference(ref: ParsedReference, s: str, item: bool) -> bool:
-    """Reference shape: a title, and either authors with a year or identifier, or a title the writer
-    marked at the head of the entry. A bare quoted title counts only as a list item of its own
-    ('1. "Deep Learning"'), the form LLMs use when asked for titles only."""
+def _bare_title_item(text: str, u: _Unit) -> list[Citation]:
+    """A list item that is only a title ('2. Topology Without Tears', '3. "NFS Version 4", RFC 3530'):
+    a citation in a list of works, a tentative one if it is title-like and long enough not to match
+    an indexed title by chance."""
+    title = _item_title(text[u.start : u.end])
+    if title is None:
+        return []
+    shape = _title_shape(title)
+    if u.works and shape >= _PHRASE:
+        return [_citation(text, u.start, u.end, title=title)]
+    if _tentative_ok(title):
+        return [_citation(text, u.start, u.end, title=title, tentative=True)]
+    return []
+
+
+_NOT_CITED, _TENTATIVE, _CITES = 0, 1, 2
+_TENTATIVE_MIN_WORDS = 3  # a shorter phrase ('Deep Learning', 'This PC') equals some indexed title by chance
+_LABEL_WORD_RE = re.compile(r"[ \t]*[*_]{0,2}([^\W\d_][\w'’-]*)[*_]{0,2}(?::[ \t]*|[ \t]+)(?=[\"“„«*_])")
+_VENUE_WORDS_RE = re.compile(
+    r"\b(?:proceedings|journal|conference|transactions|symposium|workshop|letters|annals|review|press)\b", re.IGNORECASE
+)
+
+
+def _is_reference(ref: ParsedReference, s: str, u: _Unit) -> int:
+    """How the parse of a unit cites: `_CITES`, `_TENTATIVE` (a title with no evidence around it; the
+    verifier keeps it only if the index holds it) or `_NOT_CITED`.
+
+    Reference shape cites on its own: a title with authors and a year or identifier, or a marked
+    title with an identifier. A title with less (a year alone, names but no year, a single bare word
+    before it, nothing: '1. "Deep Learning"', the form LLMs use when asked for titles only) cites in a
+    list of works or with a known venue; else it is tentative if it is title-like."""
     if not ref.title or sum(ch.isalpha() for ch in ref.title) < 3:
-        return False
-    dated = ref.year is not None or bool(ref.doi or ref.arxiv_id or ref.pmid or ref.isbn)
+        return _NOT_CITED
     if not ref.title_marked and (len(ref.title) > 400 or _PAREN_YEAR_IN_TITLE_RE.search(ref.title)):
-        return False  # a sentence that cites ("The Transformer (Vaswani et al., 2017) ..."), not a title
-    if ref.authors and dated:
-        return True
+        return _NOT_CITED  # a sentence that cites ("The Transformer (Vaswani et al., 2017) ..."), not a title
+    ids = bool(ref.doi or ref.arxiv_id or ref.pmid or ref.isbn)
+    authors = ref.authors
+    if ids and (authors or (ref.title_marked and len(ref.title.split()) >= 2)):
+        return _CITES
+    if authors and ref.year is not None:
+        # 'Berlin, the capital city of Germany, was ...': a title does not start with a plain lower-case word
+        return _CITES if ref.title_marked or _title_start_ok(ref.title) else _NOT_CITED
+    if not ref.title_marked and not authors and ref.year is not None and _known_venue(ref.venue):
+        # 'Attention Is All You Need — NeurIPS 2017': a capitalised title with a venue and a year
+        short = u.item or len(s) <= 250
+        names_in_title = _INITIALS_IN_TITLE_RE.search(ref.title)  # 'Dao, T., Fu, D. & Ré FlashAttention': unsplit
+        ok = short and not names_in_title and _title_start_ok(ref.title) and _title_shape(ref.title) == _TITLE
+        return _CITES if ok else _NOT_CITED
+    if not ref.title_marked and (authors or ref.year is not None or ids):
+        return _NOT_CITED
+    shape = _title_shape(ref.title)
+    if shape == _NO_TITLE:
+        return _NOT_CITED
     if not ref.title_marked:
+        return _NOT_CITED  # a bare title: `_bare_title_item` decides
+    if authors or ref.year is not None:
+        if u.works or _known_venue(ref.venue):
+            return _CITES
+        return _TENTATIVE if len(ref.title.split()) >= 2 else _NOT_CITED
+    # A marked title with nothing else, perhaps with a short note ('1. "NFS Version 4", RFC 3530').
+    if not (u.item and s.lstrip()[:1] in "\"“„«'‘*_" and len(clean_text(s)) <= len(ref.title) + 40):
+        return _NOT_CITED
+    if u.works:
+        return _CITES
+    return _TENTATIVE if _tentative_ok(ref.title) else _NOT_CITED
+
+
+_INITIALS_IN_TITLE_RE = re.compile(r"(?<![\w.])[A-Z]\.(?:-?[A-Z]\.)*,|\s&\s")
+# Where an author list may stand after the title: between dashes, full stops, semicolons, bars, parentheses.
+_FIELD_SPLIT_RE = re.compile(r"\s[—–-]{1,2}\s|\.\s|;\s|\s\|\s|[()]")
+
+
+def _fix_fields(ref: ParsedReference, s: str) -> ParsedReference:
+    """Fields the parser put in the wrong place, in orders it does not expect:
+    * one bare word right before a marked title is a label ('Mnemonic: "..."') or a sentence's first
+      word ('The "OneLove" campaign ...', 'Open "This PC" ...'), not an author, whom references set
+      off by punctuation ('Anonymous, "Title"', 'Aitchison (2021)');
+    * an 'author' that is a venue ('NeurIPS 2017: "Title" by ...') is the venue;
+    * authors after the venue and year ('Title — NeurIPS 2017 — Vaswani, Shazeer, Parmar et al.',
+      'NeurIPS 2017: "Title" by Ashish Vaswani et al.'): the first later part that is a list of names
+      (two or more, 'et al.', or after 'by')."""
+    if len(ref.authors) == 1 and not ref.authors[0].given and not ref.et_al:
+        label = _LABEL_WORD_RE.match(s)
+        if label and fold(label.group(1)) == fold(ref.authors[0].family):
+            ref.authors = []
+    venue_authors = None
+    if ref.authors and all(canonical_venue(a.family) or sum(ch.isupper() for ch in a.family[1:]) >= 2 for a in ref.authors):
+        venue_authors = " ".join(a.family for a in ref.authors)
+        ref.authors, ref.et_al = [], False
+    if ref.authors or not ref.title:
+        return ref
+    at = s.find(ref.title)
+    if at < 0:
+        return ref
+    for part in _FIELD_SPLIT_RE.split(s[at + len(ref.title) :]):
+        part = part.strip(" \t,:*_\"”’")
+        by = part[:3].lower() == "by "
+        names = part[3:] if by else part
+        if names and looks_like_names(names) and _names_ok(names):
+            authors, et_al = parse_authors(names)
+            if authors and (by or et_al or len(authors) >= 2):
+                ref.authors, ref.et_al = authors, et_al
+                if ref.venue and fold(names.replace(" et al", "").rstrip(".")) in fold(ref.venue):
+                    ref.venue = venue_authors  # the parser took the names for the venue
+                break
+    if venue_authors and not ref.venue:
+        ref.venue = venue_authors
+    return ref
+
+
+def _known_venue(venue: str | None) -> bool:
+    """A venue the alias table knows ('NeurIPS', 'Nature'), or one named as such ('Journal of ...')."""
+    if not venue or len(venue.split()) > 12:
         return False
-    if ref.authors or (dated and len(ref.title.split()) >= 2):
-        return True
-    # A list item that is a quoted title, perhaps with a short note ('1. "NFS Version 4", RFC 3530').
-    return item and s.lstrip()[:1] in "\"“„«'‘" and len(clean_text(s)) <= len(ref.title) + 40
+    return canonical_venue(venue) is not None or bool(_VENUE_WORDS_RE.search(venue))
 
 
 def _citation(text: str, start: int, end: int, ref: ParsedReference | None = None, **extra: object) -> Citation:
@@ -429,9 +857,11 @@ def _citation(text: str, start: int, end: int, ref: ParsedReference | None = Non
 # --- prose ---------------------------------------------------------------------------------------
 
 
-def _titled_prose(text: str, a: int, b: int) -> list[Citation]:
+def _titled_prose(text: str, a: int, b: int, works: bool = False) -> list[Citation]:
     """A quoted or italic title with its authors named in the sentence: '"Title" by A and B (Venue,
-    2021)', 'In *Title* (2020), Smith and colleagues show ...'. The names must look like names."""
+    2021)', 'In *Title* (2020), Smith and colleagues show ...'. The names must look like names.
+    Title and names with no year ('"Imagine" by John Lennon') cite only where the sentence or the list
+    calls it a work, or with 'et al.' or a known venue; else the citation is tentative."""
     out = []
     for m in _PROSE_TITLE_RE.finditer(text, a, b):
         title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
@@ -451,9 +881,18 @@ def _titled_prose(text: str, a: int, b: int) -> list[Citation]:
             year_m = _PAREN_YEAR_AFTER_RE.match(text, m.end(), b)
             paren = year_m.group(1) if year_m else ""
             start, end, names = who, (year_m.end() if year_m else m.end()), text[who : pos.start()]
+        shape = _title_shape(title)
+        if shape == _NO_TITLE:
+            continue  # '"Two things are infinite: ... the universe." - Albert Einstein': a quotation
         year = find_year(paren)
         venue = clean_text(_YEAR_TOKEN_RE.sub("", paren)).strip(" ,;") or None
-        out.append(_citation(text, start, end, title=title, **_names_fields(names), year=year, venue=venue))
+        if by and year is None and venue is None:  # 'Published at ICML 2020, *Title* by Zhang and Wu'
+            year, venue = _lead_year_venue(text, m.start(), a)
+        fields = _names_fields(names)
+        cites = year is not None or fields["et_al"] or works or _known_venue(venue) or _works_before(text, m.start(), a)
+        if not cites and len(title.split()) < 2:
+            continue
+        out.append(_citation(text, start, end, title=title, **fields, year=year, venue=venue, tentative=not cites))
     return out
 
 
@@ -485,9 +924,11 @@ _YEAR_TOKEN_RE = re.compile(r"\b" + YEAR + r"[a-z]?\b")
 
 
 def _prose_citations(
-    text: str, a: int, b: int, budget: _Budget, titled: list[Citation] | None = None
+    text: str, a: int, b: int, budget: _Budget, titled: list[Citation] | None = None, works: bool = False
 ) -> list[Citation]:
-    """Author–year citations, titles quoted next to them, and standalone identifiers in prose."""
+    """Author–year citations, titles quoted next to them or with their fields earlier in the sentence,
+    standalone identifiers in prose, and quoted or italic titles with none of these (tentative unless
+    the sentence or the list calls them works)."""
     cites = _disjoint(
         [
             *(titled or []),
@@ -497,16 +938,21 @@ def _prose_citations(
             ),
         ]
     )
+    cites = _prose_titles(text, a, b, cites, works)
     starts = [c.start for c in cites]
     quoted = []
     for m in _QUOTED_YEAR_RE.finditer(text, a, b):  # 'the paper "Attention Is All You Need" (NeurIPS 2017)'
         i = bisect.bisect_right(starts, m.start())
         if not ((i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end())):
             title = clean_text(m.group(1) or m.group(2)).rstrip(" ,.")
-            if not _title_start_ok(title):
+            if not _title_start_ok(title) or _title_shape(title) == _NO_TITLE:
                 continue  # 'the term "foundation model" (coined in 2021)': a phrase, not a title
             venue = clean_text(m.group(3)).strip(" ,") or None
-            quoted.append(_citation(text, m.start(), m.end(), title=title, venue=venue, year=int(m.group(4))))
+            # a title and a year: a film, a game or a novel as much as a paper, unless said otherwise
+            sure = works or _known_venue(venue) or _works_before(text, m.start(), a)
+            quoted.append(
+                _citation(text, m.start(), m.end(), title=title, venue=venue, year=int(m.group(4)), tentative=not sure)
+            )
     cites = _disjoint([*cites, *quoted])
     starts = [c.start for c in cites]
     # 'Aitchison (2032), in *A statistical theory ...*': one name and a year, made a citation by its title.
@@ -520,7 +966,7 @@ def _prose_citations(
             named.append(_with_adjacent_title(text, c, a, b))
     if named:
         cites = _disjoint([*cites, *named])
-        starts = [c.start for c in cites]
+    starts = [c.start for c in cites]
     idents = []
     for ident in find_identifiers(text[a:b]):
         if not ident.scholarly:
@@ -531,9 +977,137 @@ def _prose_citations(
             owner = cites[i]
             owner.doi, owner.arxiv_id, owner.url = owner.doi or ident.doi, owner.arxiv_id or ident.arxiv_id, owner.url or ident.url
             owner.pmid, owner.isbn = owner.pmid or ident.pmid, owner.isbn or ident.isbn
+            owner.tentative = False  # an identifier is evidence enough
         else:
             idents.append(_identifier_citation(text, a, ident))
     return _disjoint([*cites, *idents])
+
+
+# What a sentence calls a work just before naming it ('the paper "..."', 'their 2019 NeurIPS paper,
+# ... *Title*', 'a study titled "..."').
+_WORK_WORD_RE = re.compile(
+    r"\b(?:papers?|articles?|books?|textbooks?|study|studies|surveys?|monographs?|thesis|theses|dissertations?"
+    r"|preprints?|publications?|reports?|chapters?|titled|entitled|published)\b",
+    re.IGNORECASE,
+)
+# Between an author-year mention and a title it names: 'introduced the paper', 'proposed in'.
+_CITING_RE = re.compile(r"\b(?:introduc|propos|present|describ|publish|wr[io]te|titled|entitled|paper|article|book|stud|survey)\w*", re.IGNORECASE)
+_WORK_AFTER_RE = re.compile(r",?\s{1,2}(?:paper|article|book|textbook|study|survey|preprint|monograph)\b", re.IGNORECASE)
+_SENTENCE_END_RE = re.compile(r"[.!?]\s+(?=[A-Z\"“*])|\n")
+_LEAD_WINDOW = 160  # characters before a title searched for its authors, year, venue
+_VENUE_TOKEN_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z-]*\b")  # 'NeurIPS', 'ICML', 'CVPR'
+# Names that are a citation's authors by their form: 'Smith and Lee', 'Vaswani et al.', 'by Ashish Vaswani'.
+_LEAD_NAMES_RE = re.compile(rf"(?:(?<![\w'’])by\s)?{_PROSE_NAMES}")
+
+
+def _sentence_start(text: str, pos: int, a: int, limit: int) -> int:
+    """Where the sentence holding `pos` starts, looked for at most `limit` characters back."""
+    lo = max(a, pos - limit)
+    last = lo
+    for m in _SENTENCE_END_RE.finditer(text, lo, pos):
+        last = m.end()
+    return last
+
+
+def _works_before(text: str, pos: int, a: int) -> bool:
+    """Whether the sentence calls what starts at `pos` a work, in the 60 characters before it."""
+    return bool(_WORK_WORD_RE.search(text, _sentence_start(text, pos, a, 60), pos))
+
+
+def _prose_titles(text: str, a: int, b: int, cites: list[Citation], works: bool) -> list[Citation]:
+    """`cites` with the quoted or italic titles of prose that are not part of a citation yet, in one
+    pass over them (each title's sentence is looked at once):
+    * fields earlier in the sentence: 'In their 2019 NeurIPS paper, Smith and Lee introduced *Title*
+      ...', 'The 2017 NeurIPS paper by Vaswani et al., "Attention Is All You Need", ...', 'Smith and
+      Lee (2019) introduced the paper "Title"' (the author-year mention takes the title). They cite
+      when the names are authors by their form and a year, a known venue or a word such as 'paper'
+      goes with them, or a venue, a year and such a word do;
+    * else, unless a parenthesised year follows (`_QUOTED_YEAR_RE`'s case), a title with no field:
+      a citation where the sentence or the list calls it a work ('the paper "..."'), else a tentative
+      one if it is title-like and not too short ('Bohemian Rhapsody', a slogan, a quoted phrase are
+      looked up, and dropped unless the index holds them)."""
+    out: list[Citation] = []
+    merged: set[int] = set()
+    ends = [c.end for c in cites]
+    starts = [c.start for c in cites]
+    for m in _PROSE_TITLE_RE.finditer(text, a, b):
+        i = bisect.bisect_right(starts, m.start())
+        if (i and cites[i - 1].end > m.start()) or (i < len(starts) and starts[i] < m.end()):
+            continue  # already part of a citation
+        title = clean_text(next(g for g in m.groups() if g)).rstrip(" ,.")
+        if _title_shape(title) == _NO_TITLE:
+            continue
+        lo = _sentence_start(text, m.start(), a, _LEAD_WINDOW)
+        k = bisect.bisect_left(ends, m.start())
+        if k and ends[k - 1] > lo:
+            prev = cites[k - 1]
+            if (
+                prev.authors and prev.year and not prev.title and k - 1 not in merged
+                and not (prev.doi or prev.arxiv_id or prev.url or prev.pmid or prev.isbn)
+                and m.start() - prev.end <= 80 and _CITING_RE.search(text, prev.end, m.start())
+            ):
+                merged.add(k - 1)
+                out.append(
+                    _citation(text, prev.start, m.end(), title=title, authors=prev.authors, et_al=prev.et_al, year=prev.year)
+                )
+                continue
+            lo = ends[k - 1]  # not into the citation before
+        lead = _lead_fields(text, lo, m, b, title)
+        if lead is not None:
+            out.append(lead)
+            continue
+        if _PAREN_YEAR_AFTER_RE.match(text, m.end(), b):
+            continue  # '"Title" (2019)': a title and a year, `_QUOTED_YEAR_RE`'s
+        if len(title.split()) < _TENTATIVE_MIN_WORDS or _VENUE_WORDS_RE.search(title):
+            continue  # too short to be told from a phrase, or a venue ('*Proceedings of ...*')
+        near = max(lo, m.start() - 60)
+        if works or _WORK_WORD_RE.search(text, near, m.start()) or _WORK_AFTER_RE.match(text, m.end(), b):
+            out.append(_citation(text, m.start(), m.end(), title=title))
+        elif _tentative_ok(title):
+            out.append(_citation(text, m.start(), m.end(), title=title, tentative=True))
+    if not out:
+        return cites
+    return _disjoint([*out, *(c for k, c in enumerate(cites) if k not in merged)])
+
+
+def _lead_fields(text: str, lo: int, m: re.Match[str], b: int, title: str) -> Citation | None:
+    """The citation of the title `m` whose authors, year or venue stand in text[lo:m.start()], or None."""
+    years = list(_YEAR_TOKEN_RE.finditer(text, lo, m.start()))
+    work = _WORK_WORD_RE.search(text, lo, m.start())
+    venues = [v for v in _VENUE_TOKEN_RE.finditer(text, lo, m.start()) if canonical_venue(v.group(0))]
+    if not (years or venues or work):
+        return None  # the common case, decided before looking for names
+    names = None
+    for nm in _LEAD_NAMES_RE.finditer(text, lo, m.start()):
+        s = nm.group(0)
+        strong = s.startswith("by ") or " and " in s or " & " in s or "et al" in s or "colleagues" in s
+        who = s[3:] if s.startswith("by ") else s
+        if strong and _names_ok(who) and looks_like_names(who.replace(" et al.", "").replace(" et al", "")):
+            names = (nm.start() + (len(s) - len(who)), nm.end(), who)
+    if not ((names and (years or venues or work)) or (venues and years and work)):
+        return None
+    spans = [x for x in (names[:2] if names else None, years[-1].span() if years else None,
+                         venues[-1].span() if venues else None, work.span() if work else None) if x]
+    start = min(s for s, _ in spans)
+    end = m.end()
+    year_m = _PAREN_YEAR_AFTER_RE.match(text, m.end(), b)
+    year = int(years[-1].group(0)[:4]) if years else None
+    if year_m and year is None:
+        year, end = find_year(year_m.group(1)), year_m.end()
+    fields = _names_fields(names[2]) if names else {"authors": [], "et_al": False}
+    venue = canonical_venue(venues[-1].group(0)) if venues else None
+    return _citation(text, start, end, title=title, **fields, year=year, venue=venue)
+
+
+def _lead_year_venue(text: str, pos: int, a: int) -> tuple[int | None, str | None]:
+    """The year, and with it the known venue, the sentence names before `pos` ('At ICML 2020, ...')."""
+    lo = _sentence_start(text, pos, a, _LEAD_WINDOW)
+    years = list(_YEAR_TOKEN_RE.finditer(text, lo, pos))
+    if not years:
+        return None, None
+    venues = [canonical_venue(v.group(0)) for v in _VENUE_TOKEN_RE.finditer(text, lo, pos)]
+    known = [v for v in venues if v]
+    return (int(years[-1].group(0)[:4]) if years else None), (known[-1] if known else None)
 
 
 def _disjoint(cites: Iterable[Citation]) -> list[Citation]:
@@ -891,11 +1465,13 @@ def _labelled_entries(text: str, entries: list[Citation]) -> dict[str, list[Cita
     """Entries by the label printed in front of them ('[3] ', '3. ', '[^3]: ')."""
     out: dict[str, list[Citation]] = {}
     for e in entries:
+        if e.key:  # a BibTeX entry or a \bibitem, for '\cite{key}'; a numbered one ('<ol>', "id": 3), for '[3]'
+            out.setdefault("key:" + e.key, []).append(e)
+            if e.key.isdigit():
+                out.setdefault(e.key.lstrip("0") or "0", []).append(e)
         line = text.rfind("\n", max(0, e.start - 161), e.start) + 1
         if e.start - line > 160 or (line == 0 and e.start > 160):
             continue
-        if e.key:  # a BibTeX entry, for '\cite{key}'
-            out.setdefault("key:" + e.key, []).append(e)
         m = _ENTRY_LABEL_RE.fullmatch(text, line, e.start)
         if m and m.group(4):
             out.setdefault("key:" + m.group(4).strip(), []).append(e)
