@@ -100,6 +100,8 @@ def clean_text(s: str | None) -> str:
 
 def fold(s: str) -> str:
     """Lower-case and strip diacritics: 'Schölkopf' -> 'scholkopf', 'ß' -> 'ss'."""
+    if s.isascii():  # the common case, and the same result: ASCII has no diacritics and casefolds to lower
+        return s.lower()
     s = unicodedata.normalize("NFKD", s.casefold())
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     return s.replace("ø", "o").replace("ł", "l").replace("æ", "ae").replace("œ", "oe").replace("ı", "i")

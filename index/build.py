@@ -26,6 +26,7 @@ from citeproof.connectors import read_records
 from citeproof.env import citeproof_version
 from citeproof.errors import DumpFormatError, InputError
 from citeproof.index.atomic import staging_dir, swap_into_place
+from citeproof.index.coverage import parse_scope
 from citeproof.index.embed import Embedder
 from citeproof.index.layout import MANIFEST, RECORDS, VECTORS, embedding_text
 from citeproof.index.manifest import Manifest, file_entry
@@ -51,6 +52,7 @@ def build_index(
     shard_size: int = DEFAULT_SHARD_SIZE,
     engine: str = "local",
     engine_options: dict[str, Any] | None = None,
+    complete: Sequence[str] = (),
 ) -> Manifest:
     """Build a citeproof index in `out_dir` from one or more dump files.
 
@@ -61,6 +63,10 @@ def build_index(
     run again with the same arguments, resumes after its last finished shard. `engine` is `local`
     (this process) or `ray` (parse and embed on a Ray cluster; `engine_options` go to
     `citeproof.index.ray_engine.embed_shards`). `progress` is called with the number of records done.
+    `complete` names the scopes the dumps hold completely ('dblp', 'crossref-member:98',
+    'doi-prefix:10.1145', 'venue:NeurIPS', 'arxiv:cs.LG'; see `citeproof.index.coverage`): kept in the
+    manifest, they let the verifier take absence in that scope as evidence. A malformed one is an
+    `InputError` before any work is done.
     """
     t0 = time.perf_counter()
     path_list = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
@@ -68,6 +74,9 @@ def build_index(
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if shard_size < 1 or batch_size < 1:
         raise InputError("shard_size and batch_size must be positive")
+    if isinstance(complete, str):
+        complete = [complete]
+    scopes = list(dict.fromkeys(str(parse_scope(s)) for s in complete))
     out = Path(out_dir)
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists")
@@ -120,6 +129,7 @@ def build_index(
             timings={k: round(v, 3) for k, v in timings.items()},
             year_range=year_range,
             index_type=merged.index_type,
+            complete=scopes,
             files={name: file_entry(tmp / name) for name in (RECORDS, VECTORS)},
         )
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")

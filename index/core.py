@@ -17,6 +17,7 @@ import faiss
 import numpy as np
 
 from citeproof.errors import IndexCorruptError, IndexModelMismatchError
+from citeproof.index.coverage import Coverage
 from citeproof.index.embed import Embedder
 from citeproof.index.layout import RECORDS, VECTORS, embedding_text
 from citeproof.index.manifest import Manifest, load_manifest
@@ -108,6 +109,7 @@ class Index:
         self._lock = threading.Lock()
         self._venues: dict[str, tuple[str, int]] | None = None
         self._doi_prefixes: set[str] | None = None
+        self._coverage: Coverage | None = None
 
     def __len__(self) -> int:
         return self.manifest.count
@@ -133,6 +135,15 @@ class Index:
             with self._lock:
                 self._doi_prefixes = self.store.doi_prefixes()
         return self._doi_prefixes
+
+    @property
+    def coverage(self) -> Coverage:
+        """What the index covers: records per source, venue and year, DOI prefix, arXiv month and
+        author name, and the scopes declared complete at build (`citeproof.index.coverage`). In an
+        index built before coverage was kept, `coverage.known` is False and its counts are None."""
+        if self._coverage is None:
+            self._coverage = Coverage(self.store, self.manifest.complete, lock=self._lock)
+        return self._coverage
 
     def has_venue(self, venue: str | None) -> bool:
         return bool(venue) and venue_key(venue) in self.venues()

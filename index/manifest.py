@@ -44,6 +44,9 @@ class Manifest(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     year_range: tuple[int | None, int | None] = (None, None)
     index_type: str = "flat"
+    # Scopes the builder declared completely indexed (`--complete`; citeproof.index.coverage.parse_scope):
+    # 'dblp', 'crossref-member:98', 'doi-prefix:10.1145', 'venue:NeurIPS', 'arxiv:cs.LG'.
+    complete: list[str] = Field(default_factory=list)
     files: dict[str, FileEntry] = Field(default_factory=dict)
 
 

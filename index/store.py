@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.models import Record
 from citeproof.text import fold, title_key, tokens
 
-__all__ = ["RecordStore", "venue_key"]
+__all__ = ["COVERAGE_TABLES", "RecordStore", "arxiv_month", "author_key", "venue_key"]
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -32,6 +33,22 @@ CREATE TABLE venues (key TEXT PRIMARY KEY, name TEXT NOT NULL, n INTEGER NOT NUL
 CREATE TABLE doi_prefixes (prefix TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(title, authors, content='', tokenize='unicode61 remove_diacritics 2');
 """
+# What the index covers (citeproof.index.coverage reads it): record counts per (kind, key, period),
+# kind 'source' (Record.source, per year), 'venue' (`venue_key`, per year), 'doi_prefix' (per year),
+# 'arxiv' (category of an old-style id, '' for a new-style one; per month as YYYYMM); period 0 = no
+# year. And records per author name: `author_key` (folded family name, initial of the given names).
+# Counted as records are added and upserted in batches, so `add_records` keeps them current.
+COVERAGE_TABLES = ("coverage", "coverage_authors")
+_COVERAGE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS coverage (
+    kind TEXT NOT NULL, key TEXT NOT NULL, period INTEGER NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (kind, key, period)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coverage_authors (
+    family TEXT NOT NULL, initial TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (family, initial)
+) WITHOUT ROWID;
+"""
+_COVERAGE_FLUSH = 200_000  # distinct keys counted in memory before they are upserted (memory stays flat)
 # IF NOT EXISTS: `finish` also closes a store that was appended to (index/update.py), whose indexes exist.
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS records_doi ON records(doi) WHERE doi IS NOT NULL;
@@ -63,18 +80,151 @@ def venue_key(venue: str | None) -> str:
     return " ".join(t for t in tokens(venue) if not t.isdigit() and not re.fullmatch(r"\d+(st|nd|rd|th)", t))
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def author_key(family: str | None, given: str | None = None) -> tuple[str, str]:
+    """(folded family name, folded initial of the given names or ''): how coverage counts authors.
+    "O'Brien" and "O Brien", "Schölkopf" and "Scholkopf", "Smith-Jones" and "Smith Jones" share a key.
+    Names are taken as cleaned text (readers clean them; LaTeX is not decoded here)."""
+    return _folded_author_key(fold(family or ""), fold(_initial(given or "")))
+
+
+def _initial(given: str) -> str:
+    """What of the given names decides the initial: the first character, or all of them when that is
+    no letter or digit (the initial is then the first letter or digit after folding)."""
+    first = given[:1]
+    return first if first.isalnum() else given
+
+
+def _folded_author_key(family: str, given: str) -> tuple[str, str]:
+    # isalnum(): one word, which the pattern would find whole (most names; a shortcut, same result)
+    fam = family if family.isalnum() else " ".join(_WORD.findall(family))
+    if given[:1].isalnum():
+        return fam, given[0]
+    first = _WORD.search(given)
+    return fam, first.group(0)[0] if first else ""
+
+
+_ARXIV_NEW_MONTH = re.compile(r"(\d\d)(\d\d)\.\d{4,5}$")
+_ARXIV_OLD_MONTH = re.compile(r"([a-z][a-z\-]*(?:\.[A-Za-z]{2})?)/(\d\d)(\d\d)\d{3}$")
+
+
+def arxiv_month(arxiv_id: str | None) -> tuple[str, int] | None:
+    """(category, YYYYMM) of a normalised arXiv id: '2310.01362' -> ('', 202310) (new-style ids name no
+    category), 'hep-th/9901001' -> ('hep-th', 199901), 'math.GT/0309136' -> ('math.GT', 200309)."""
+    if not arxiv_id:
+        return None
+    m = _ARXIV_NEW_MONTH.match(arxiv_id)
+    if m:
+        cat, yy, mm = "", int(m.group(1)), int(m.group(2))
+    else:
+        m = _ARXIV_OLD_MONTH.match(arxiv_id)
+        if not m:
+            return None
+        cat, yy, mm = m.group(1), int(m.group(2)), int(m.group(3))
+    if not 1 <= mm <= 12:
+        return None
+    return cat, (2000 + yy if yy < 91 else 1900 + yy) * 100 + mm
+
+
+class _Tally:
+    """Coverage counts of the records added since the last flush (see `_COVERAGE_SCHEMA`)."""
+
+    def __init__(self) -> None:
+        self.coverage: Counter[tuple[str, str, int]] = Counter()
+        # records per (family name, `_initial` of the given names) as the records spell them: folded
+        # into `author_key`s when written, once per distinct spelling rather than once per author
+        self.authors: Counter[tuple[str, str]] = Counter()
+
+    def count(self, rec: Record, vkey: str, doi: str | None, arxiv: str | None) -> str:
+        """Count `rec`, and return its authors' names as the FTS index holds them (one pass over them)."""
+        year = rec.year or 0
+        cov = self.coverage
+        cov["source", rec.source or "", year] += 1
+        if vkey:
+            cov["venue", vkey, year] += 1
+        if doi:
+            cov["doi_prefix", doi.split("/", 1)[0], year] += 1
+        month = arxiv_month(arxiv)
+        if month:
+            cov["arxiv", month[0], month[1]] += 1
+        if not rec.authors:
+            return ""
+        folded, names = [], set()
+        for a in rec.authors:
+            family, given = a.family, a.given
+            folded.append(fold(f"{given} {family}"))
+            first = given[:1]
+            names.add((family, first if first.isalnum() else given))  # `_initial`, inlined
+        counts = self.authors
+        for name in names:  # a name twice on one record counts that record once
+            counts[name] += 1
+        return " ".join(folded)
+
+    def full(self) -> bool:
+        return len(self.coverage) + len(self.authors) > _COVERAGE_FLUSH
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            "INSERT INTO coverage(kind, key, period, n) VALUES (?,?,?,?) "
+            "ON CONFLICT(kind, key, period) DO UPDATE SET n = n + excluded.n",
+            ((k, key, p, n) for (k, key, p), n in self.coverage.items()),
+        )
+        authors: Counter[tuple[str, str]] = Counter()
+        for (family, initial), n in self.authors.items():
+            # fold() inlined for ASCII (most names; the same result): once per distinct spelling
+            key = _folded_author_key(
+                family.lower() if family.isascii() else fold(family),
+                initial.lower() if initial.isascii() else fold(initial),
+            )
+            if key[0]:
+                authors[key] += n
+        conn.executemany(
+            "INSERT INTO coverage_authors(family, initial, n) VALUES (?,?,?) "
+            "ON CONFLICT(family, initial) DO UPDATE SET n = n + excluded.n",
+            ((f, i, n) for (f, i), n in authors.items()),
+        )
+        self.coverage.clear()
+        self.authors.clear()
+
+
 class RecordStore:
     """Read/write access to `records.sqlite`. Writers use `create`; readers `open` read-only."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._vocab: str | None = None  # `_df_query`, chosen at the first lexical search
+        self._tally = _Tally()  # coverage counts of added records not yet written (writers only)
 
     @classmethod
     def create(cls, path: Path) -> RecordStore:
         conn = sqlite3.connect(str(path))
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA + _COVERAGE_SCHEMA)
         return cls(conn)
+
+    @classmethod
+    def append(cls, path: Path) -> RecordStore:
+        """Open an existing store to add records to (index/update.py works on a copy, so no journal:
+        a crash discards the copy anyway). A store written before coverage was kept gets its coverage
+        tables now, counted from the records it holds, so that they describe the whole index."""
+        conn = sqlite3.connect(str(path))
+        store = cls(conn)
+        try:
+            conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            if not store.has_coverage():  # (a lone table of the two would be counted twice: both are redone)
+                conn.executescript(
+                    "DROP TABLE IF EXISTS coverage; DROP TABLE IF EXISTS coverage_authors;" + _COVERAGE_SCHEMA
+                )
+                for (data,) in conn.execute("SELECT data FROM records ORDER BY rowid"):
+                    rec = Record.model_validate_json(data)
+                    store._tally.count(rec, venue_key(rec.venue), norm_doi(rec.doi), norm_arxiv_id(rec.arxiv_id))
+                    if store._tally.full():
+                        store._tally.flush(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return store
 
     @classmethod
     def open(cls, path: Path) -> RecordStore:
@@ -91,8 +241,11 @@ class RecordStore:
         """
         kept: list[Record] = []
         cur = self.conn.cursor()
+        tally = self._tally
         rowid = start_rowid
         for rec in records:
+            doi = norm_doi(rec.doi)
+            arxiv = norm_arxiv_id(rec.arxiv_id)
             try:
                 cur.execute(
                     "INSERT INTO records(rowid, id, data, title_key, doi, arxiv, pmid, year) VALUES (?,?,?,?,?,?,?,?)",
@@ -101,24 +254,22 @@ class RecordStore:
                         rec.id,
                         rec.model_dump_json(exclude_none=True),
                         title_key(rec.title),
-                        norm_doi(rec.doi),
-                        norm_arxiv_id(rec.arxiv_id),
+                        doi,
+                        arxiv,
                         rec.pmid,
                         rec.year,
                     ),
                 )
             except sqlite3.IntegrityError:
                 continue
-            authors = " ".join(fold(f"{a.given} {a.family}") for a in rec.authors)
+            vk = venue_key(rec.venue) if rec.venue else ""
+            authors = tally.count(rec, vk, doi, arxiv)  # the coverage counts, and the authors' folded names
             cur.execute("INSERT INTO fts(rowid, title, authors) VALUES (?,?,?)", (rowid, rec.title, authors))
-            if rec.venue:
-                vk = venue_key(rec.venue)
-                if vk:
-                    cur.execute(
-                        "INSERT INTO venues(key, name, n) VALUES (?,?,1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
-                        (vk, rec.venue),
-                    )
-            doi = norm_doi(rec.doi)
+            if vk:
+                cur.execute(
+                    "INSERT INTO venues(key, name, n) VALUES (?,?,1) ON CONFLICT(key) DO UPDATE SET n = n + 1",
+                    (vk, rec.venue),
+                )
             if doi:
                 cur.execute(
                     "INSERT INTO doi_prefixes(prefix, n) VALUES (?,1) ON CONFLICT(prefix) DO UPDATE SET n = n + 1",
@@ -126,9 +277,12 @@ class RecordStore:
                 )
             kept.append(rec)
             rowid += 1
+        if tally.full():
+            tally.flush(self.conn)
         return kept
 
     def finish(self) -> None:
+        self._tally.flush(self.conn)
         self.conn.executescript(_INDEXES + "INSERT INTO fts(fts) VALUES('optimize');" + _TERM_DF)
         self.conn.commit()
         self.conn.execute("VACUUM")
@@ -245,6 +399,14 @@ class RecordStore:
 
     def doi_prefixes(self) -> set[str]:
         return {p for (p,) in self.conn.execute("SELECT prefix FROM doi_prefixes")}
+
+    def has_coverage(self) -> bool:
+        """Whether the store keeps coverage counts (an index built before they existed does not)."""
+        marks = ",".join("?" * len(COVERAGE_TABLES))
+        found = self.conn.execute(
+            f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})", COVERAGE_TABLES
+        ).fetchone()[0]
+        return bool(found == len(COVERAGE_TABLES))
 
     def years(self) -> tuple[int | None, int | None]:
         lo, hi = self.conn.execute("SELECT MIN(year), MAX(year) FROM records").fetchone()

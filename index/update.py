@@ -70,9 +70,10 @@ def add_records(
     conn: sqlite3.Connection | None = None
     try:
         shutil.copytree(out, tmp, dirs_exist_ok=True)
-        conn = sqlite3.connect(str(tmp / RECORDS))
-        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")  # a crash discards the copy anyway
-        store = RecordStore(conn)
+        # no journal: a crash discards the copy anyway; coverage counts are added to (or, in an index
+        # built before they were kept, first counted from the records it holds)
+        store = RecordStore.append(tmp / RECORDS)
+        conn = store.conn
         try:
             vectors = faiss.read_index(str(tmp / VECTORS))
         except RuntimeError as e:
