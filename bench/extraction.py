@@ -26,7 +26,7 @@ from citeproof.text import fold, title_key
 from citeproof.verifier.extract import extract_citations
 from citeproof.verifier.names import parse_authors
 
-__all__ = ["FieldScores", "covers", "main"]
+__all__ = ["FieldScores", "covers", "main", "show_examples"]
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -159,10 +159,10 @@ def bench_answers(path: Path, gold: dict[str, dict[str, str]], show: int) -> Non
         width = max(map(len, by_style))
         for style, t in sorted(by_style.items()):
             print(f"  {style:<{width}} n={t.n_gold:<4d} {t.line()}")
-    _show("missed", total.missed, show)
-    _show("spurious", total.false, show)
-    _show("field errors", total.fields.misses, show)
-    _show("mentions not linked", total.unlinked, show)
+    show_examples("missed", total.missed, show)
+    show_examples("spurious", total.false, show)
+    show_examples("field errors", total.fields.misses, show)
+    show_examples("mentions not linked", total.unlinked, show)
 
 
 def bench_bibtex(data: Path, gold: dict[str, dict[str, str]], show: int) -> None:
@@ -177,7 +177,7 @@ def bench_bibtex(data: Path, gold: dict[str, dict[str, str]], show: int) -> None
         if c.key in gold:
             fields.add(c, gold[c.key])
     fields.report("  fields")
-    _show("field errors", fields.misses, show)
+    show_examples("field errors", fields.misses, show)
 
 
 def bench_real_llm(data: Path, show: int) -> None:
@@ -198,10 +198,10 @@ def bench_real_llm(data: Path, show: int) -> None:
             found += 1
             exact += title_key(hit.title) == title_key(ref["title"])
     print(f"real_llm titles: recall {found / max(n, 1):.4f}  title exact {exact / max(found, 1):.4f}  (n={n})")
-    _show("real_llm missed", missed, show)
+    show_examples("real_llm missed", missed, show)
 
 
-def _show(label: str, items: list[str], n: int) -> None:
+def show_examples(label: str, items: list[str], n: int) -> None:
     if n and items:
         print(f"--- {label} ({len(items)}):")
         for s in items[:n]:

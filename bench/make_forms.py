@@ -22,7 +22,6 @@ for a given seed.
 from __future__ import annotations
 
 import argparse
-import gzip
 import html
 import json
 import random
@@ -44,6 +43,7 @@ from bench.make_styles import (
     Entry,
     _cite_name,
     _distinct_mentions,
+    answer_row,
     apa,
     doi_url,
     full,
@@ -55,6 +55,7 @@ from bench.make_styles import (
     load_entries,
     long_venue,
     sentence_case,
+    write_answers,
 )
 
 __all__ = ["FAMILIES", "build", "main"]
@@ -736,10 +737,7 @@ def build(entries: list[Entry], per_family: int, seed: int) -> list[dict[str, An
             k = rng.randint(3, 7)
             chunk, pool = pool[:k], pool[k:]
             a = render(chunk, rng, rng.choice(TOPICS))
-            text = a.text()
-            a.citations.sort(key=lambda c: c["start"])
-            a.mentions.sort(key=lambda m: (m["start"], m["key"]))
-            rows.append({"id": f"frm-{f_i:02d}-{n:03d}", "style": family, "text": text, "citations": a.citations, "mentions": a.mentions})
+            rows.append(answer_row(a, f"frm-{f_i:02d}-{n:03d}", family))
             n += 1
     return rows
 
@@ -751,14 +749,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-family", type=int, default=400, help="entries rendered in each form family")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args(argv)
-    rows = build(load_entries(args.data), args.per_family, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(args.out, "wb", mtime=0) as raw:  # mtime=0: the same bytes for the same seed
-        for r in rows:
-            raw.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
-    n_cit = sum(len(r["citations"]) for r in rows)
-    n_men = sum(len(r["mentions"]) for r in rows)
-    print(f"{len(rows)} answers, {n_cit} citations, {n_men} linked mentions -> {args.out} ({args.out.stat().st_size:,} bytes)")
+    write_answers(build(load_entries(args.data), args.per_family, args.seed), args.out)
 
 
 if __name__ == "__main__":

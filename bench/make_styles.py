@@ -920,12 +920,27 @@ def build(entries: list[Entry], per_style: int, seed: int) -> list[dict[str, Any
                 a = render(chunk[: len(chunk) - len(orphans)], rng, topic, orphans)
             else:
                 a = render(chunk, rng, topic)
-            text = a.text()
-            a.citations.sort(key=lambda c: c["start"])
-            a.mentions.sort(key=lambda m: (m["start"], m["key"]))
-            rows.append({"id": f"sty-{s_i:02d}-{n:03d}", "style": style, "text": text, "citations": a.citations, "mentions": a.mentions})
+            rows.append(answer_row(a, f"sty-{s_i:02d}-{n:03d}", style))
             n += 1
     return rows
+
+
+def answer_row(a: Answer, answer_id: str, style: str) -> dict[str, Any]:
+    """One output line: the answer's text with its gold citations and mentions in text order."""
+    a.citations.sort(key=lambda c: c["start"])
+    a.mentions.sort(key=lambda m: (m["start"], m["key"]))
+    return {"id": answer_id, "style": style, "text": a.text(), "citations": a.citations, "mentions": a.mentions}
+
+
+def write_answers(rows: list[dict[str, Any]], out: Path) -> None:
+    """Write answer rows as gzipped JSON lines (mtime 0: the same bytes for the same seed) and say what."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out, "wb", mtime=0) as raw:
+        for r in rows:
+            raw.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
+    n_cit = sum(len(r["citations"]) for r in rows)
+    n_men = sum(len(r["mentions"]) for r in rows)
+    print(f"{len(rows)} answers, {n_cit} citations, {n_men} linked mentions -> {out} ({out.stat().st_size:,} bytes)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -935,14 +950,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-style", type=int, default=500, help="entries rendered in each style")
     ap.add_argument("--seed", type=int, default=2024)
     args = ap.parse_args(argv)
-    rows = build(load_entries(args.data), args.per_style, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(args.out, "wb", mtime=0) as raw:  # mtime=0: the same bytes for the same seed
-        for r in rows:
-            raw.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
-    n_cit = sum(len(r["citations"]) for r in rows)
-    n_men = sum(len(r["mentions"]) for r in rows)
-    print(f"{len(rows)} answers, {n_cit} citations, {n_men} linked mentions -> {args.out} ({args.out.stat().st_size:,} bytes)")
+    write_answers(build(load_entries(args.data), args.per_style, args.seed), args.out)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.eval import BENCH_TODAY, FLAGGED, dev_index
+from bench.extraction import show_examples
 from citeproof.models import Citation
 from citeproof.text import title_key
 from citeproof.verifier import Verifier
@@ -102,10 +103,10 @@ def bench_gpt35(verifier: Verifier, path: Path, show: int) -> None:
     for label, counts in verdicts.items():
         print(f"  {label:<10} titles: {dict(sorted(counts.items()))}")
     print(f"fabricated titles verified: {len(bad_verified)}")
-    _show("missed titles", missed, show)
-    _show("spurious predictions", false, show)
-    _show("title differs from gold", wrong_title, show)
-    _show("fabricated titles verified", bad_verified, len(bad_verified))
+    show_examples("missed titles", missed, show)
+    show_examples("spurious predictions", false, show)
+    show_examples("title differs from gold", wrong_title, show)
+    show_examples("fabricated titles verified", bad_verified, len(bad_verified))
 
 
 def bench_negatives(verifier: Verifier, path: Path, show: int) -> None:
@@ -133,14 +134,7 @@ def bench_negatives(verifier: Verifier, path: Path, show: int) -> None:
         )
     allv = halves["fit"]["verdicts"] + halves["report"]["verdicts"]
     print(f"all:  fabricated verdicts {allv['fabricated']}, mismatch {allv['mismatch']}")
-    _show("flagged strings, fit half only", halves["fit"]["strings"], show)
-
-
-def _show(label: str, items: list[str], n: int) -> None:
-    if n and items:
-        print(f"--- {label} ({len(items)}):")
-        for s in items[:n]:
-            print("  " + s)
+    show_examples("flagged strings, fit half only", halves["fit"]["strings"], show)
 
 
 def main(argv: list[str] | None = None) -> None:
