@@ -103,6 +103,12 @@ def bench_gpt35(verifier: Verifier, path: Path, show: int) -> None:
     for label, counts in verdicts.items():
         print(f"  {label:<10} titles: {dict(sorted(counts.items()))}")
     print(f"fabricated titles verified: {len(bad_verified)}")
+    real_fab, fab_fab = verdicts["real"]["fabricated"], verdicts["fabricated"]["fabricated"]
+    n_real = sum(verdicts["real"].values())
+    print(
+        f"real titles fabricated {real_fab / max(n_real, 1):.4f} ({real_fab}/{n_real})  "
+        f"fabricated precision {f'{fab_fab / (real_fab + fab_fab):.4f}' if real_fab + fab_fab else 'n/a'} ({fab_fab}/{real_fab + fab_fab})"
+    )
     show_examples("missed titles", missed, show)
     show_examples("spurious predictions", false, show)
     show_examples("title differs from gold", wrong_title, show)

@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citeproof.errors import CiteproofError, LookupFailedError
+from citeproof.identifiers import norm_doi
 from citeproof.index.core import Hit, Index, Query
+from citeproof.index.coverage import venue_key
 from citeproof.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
-from citeproof.verifier.decide import Context, decide, keeps_tentative
+from citeproof.verifier.decide import Context, decide, keeps_tentative, stated_venue
+from citeproof.verifier.venues import canonical_venue
 
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
@@ -69,6 +72,7 @@ class Verifier:
         self.k = k
         self.today = today
         self.strict = strict
+        self._by_canonical: dict[str, list[str]] | None = None
         self.calibration = calibration
         # online: citations the local index cannot settle are looked up live (Crossref, DataCite,
         # OpenAlex, arXiv); a failed lookup makes them unverifiable, never fabricated.
@@ -85,8 +89,71 @@ class Verifier:
             index_size=len(self.index),
             doi_prefixes=self.index.doi_prefixes(),
             venue_known=self.index.has_venue,
+            covers=self._covers if self.index.coverage.known else None,
             strict=self.strict,
         )
+
+    def _venue_keys(self, canonical: str) -> list[str]:
+        """The index's venue keys whose names are the canonical venue `canonical` (alias table)."""
+        if self._by_canonical is None:
+            table: dict[str, list[str]] = {}
+            for key, (name, _n) in self.index.venues().items():
+                canon = canonical_venue(name)
+                if canon:
+                    table.setdefault(canon, []).append(key)
+            self._by_canonical = table
+        return self._by_canonical.get(canonical, [])
+
+    def _covers(self, c: Citation) -> tuple[bool, list[str]]:
+        """Does the index cover where `c` says its work is? Covered: its venue has records in its year
+        (in any year when it states none), its DOI registrant has records that year, its arXiv id's
+        month is held, its first author (family name and initial) is known to the index and it states a
+        year the index holds records of, or a scope declared complete contains it. Returns the answer
+        and, in words, what the index holds there."""
+        cov = self.index.coverage
+        n = len(self.index)
+        year = c.year
+        when = f" {year}" if year is not None else ""
+        venue = stated_venue(c)
+        held: list[str] = []
+        if venue:
+            canon = canonical_venue(venue)
+            keys = self._venue_keys(canon) if canon else []
+            keys = keys or [venue_key(venue)]
+            count = sum(cov.records_for_venue_year(k, year) or 0 for k in keys)
+            if count or cov.is_complete("venue", canon or venue) or any(cov.is_complete("venue", k) for k in keys):
+                return True, [f"the index holds {count:,} records of {canon or venue}{when}"]
+            held.append(f"{count} records of {canon or venue}{when}")
+        doi = norm_doi(c.doi)
+        if doi:
+            prefix = doi.split("/", 1)[0]
+            count = cov.records_for_doi_prefix(prefix, year) or 0
+            if count or cov.is_complete("doi-prefix", prefix):
+                return True, [f"the index holds {count:,} records of DOI registrant {prefix}{when}"]
+            held.append(f"{count} records of DOI registrant {prefix}{when}")
+        if c.arxiv_id:
+            try:
+                count = cov.records_for_arxiv_id_month(c.arxiv_id) or 0
+            except ValueError:
+                count = 0
+            if count or cov.is_complete("arxiv"):
+                return True, [f"the index holds {count:,} records of that arXiv month"]
+            held.append(f"{count} records of the arXiv month of {c.arxiv_id}")
+        if c.authors:
+            first = c.authors[0]
+            initial = first.given[:1] if first.given else None
+            known = cov.author_count(first.family, initial) or 0
+            # a known name alone is weak evidence (many share one): it places the work only with a year
+            # the index holds records of
+            in_year = (cov.records_for_year(year) or 0) if year is not None else 0
+            if known and in_year:
+                return True, [f"the index holds {known:,} records by {first.family} and {in_year:,} of {year}"]
+            held.append(f"{known} records by {first.family}" + (f", {in_year} of {year}" if year is not None else ""))
+        if not held:
+            if year is not None:
+                return False, [f"not in this index ({n:,} records); a title with only a year cannot be placed in its coverage"]
+            return False, [f"not in this index ({n:,} records); a bare title cannot be placed in its coverage"]
+        return False, ["not in this index, which holds " + "; ".join(held)]
 
     def check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
         """Verify already-extracted citations (one batched retrieval for all of them).

@@ -3,8 +3,9 @@
 Two questions, kept apart:
 1. *Which real work is meant?* The candidate whose title is the cited title (exactly, or with a
    subtitle dropped), or nearly so while other fields confirm it, or which the cited DOI/arXiv id
-   names while title or authors confirm it. If none: the citation is `fabricated`, and the nearest
-   works become suggestions, never "the" answer.
+   names while title or authors confirm it. If none: the citation is `fabricated` where the index
+   covers where it places the work (`Context.covers`) or it is impossible on its own, else
+   `unverifiable`; the nearest works become suggestions, never "the" answer.
 2. *Does every stated field agree with it?* Each field is compared exactly after normalisation;
    any disagreement makes a `mismatch` that names the field and gives the record's value.
 """
@@ -38,6 +39,10 @@ __all__ = ["Assessment", "Context", "assess", "decide", "keeps_tentative", "know
 NO_DOI_VENUES = frozenset({"ICLR", "ICML", "NeurIPS", "COLT", "AISTATS", "UAI", "CoRL", "TMLR", "JMLR"})
 NEAR_TITLE = 0.85  # a title this similar may be the same work if authors/ids confirm it
 MAX_SUGGESTIONS = 5
+# Confidence of `unverifiable` for a title not found outside the index's coverage. Not fitted: the
+# calibration table has no such bucket (HALLMARK's works are all within the dev index's coverage), and
+# whether the work exists is open either way, so it is stated as an even chance.
+OUT_OF_COVERAGE_CONFIDENCE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +64,10 @@ class Context:
     index_size: int = 0
     doi_prefixes: set[str] = field(default_factory=set)
     venue_known: Callable[[str], bool] = lambda v: False
+    # where the index covers a citation's claim: None when the index keeps no coverage (an old index:
+    # every unfound title is then `fabricated`, as before); else a callback giving (covered, reasons),
+    # the reasons saying in words what the index holds there (`Verifier._covers`)
+    covers: Callable[[Citation], tuple[bool, list[str]]] | None = None
     # strict: tolerated imprecision (a dropped subtitle, the preprint cited for a published work) is a
     # mismatch too, for CI gates that want every reference exact
     strict: bool = False
@@ -266,7 +275,8 @@ def keeps_tentative(r: CitationResult) -> bool:
 
 def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context) -> CitationResult:
     """No candidate is the cited work: fabricated (with the nearest works as suggestions), unless the
-    citation is a bare identifier the local index simply does not hold."""
+    citation is a bare identifier the local index simply does not hold, or the index does not cover
+    where it places the work and nothing about it is impossible (then unverifiable, saying so)."""
     suggestions = [Suggestion(record=a.record, score=a.score) for a in assessments[:MAX_SUGGESTIONS]]
     top = assessments[0].score if assessments else 0.0
     if not c.title:
@@ -289,8 +299,28 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
     if year_problem:
         reasons.append(year_problem)
     cited_venue = stated_venue(c)
-    if cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue):
+    unknown_venue = bool(cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue))
+    if unknown_venue:
         reasons.append(f"venue {cited_venue!r} is not a known venue")
+    # impossible on its own: a future year, the identifier of another work, a venue that does not exist
+    impossible = bool(id_hits or year_problem or unknown_venue)
+    if ctx.covers is not None and not impossible:
+        covered, where = ctx.covers(c)
+        if not covered:
+            # open world: the index does not cover where the citation says the work is, so its absence
+            # is no evidence that the work does not exist
+            return _result(
+                c,
+                Status.unverifiable,
+                confidence=OUT_OF_COVERAGE_CONFIDENCE,
+                suggestions=suggestions,
+                reasons=[
+                    *where,
+                    *(["closest works in the index are listed as suggestions"] if suggestions else []),
+                    "to settle it: run with --online, or index a dump that covers it",
+                ],
+            )
+        reasons[1:1] = where
     if suggestions:
         reasons.append("closest real works are listed as suggestions, not as the answer")
     return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)

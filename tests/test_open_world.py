@@ -1,0 +1,63 @@
+"""'Not found' judged against coverage (issue 15): `fabricated` only where the index covers where the
+citation says the work is, or the citation is impossible on its own; elsewhere `unverifiable`, saying
+what the index holds there and how to settle it."""
+
+from __future__ import annotations
+
+from citeproof.models import Author, Citation, Status
+from citeproof.verifier.decide import OUT_OF_COVERAGE_CONFIDENCE
+
+INVENTED = "Quantum Gradient Flows for Sparse Mixture Routing"
+
+
+def _cite(title: str = INVENTED, **kw: object) -> Citation:
+    return Citation(raw=title, start=0, end=len(title), title=title, **kw)  # type: ignore[arg-type]
+
+
+def test_a_covered_venue_and_year_not_found_is_fabricated(verifier) -> None:
+    [r] = verifier.check([_cite(venue="NeurIPS", year=2021, authors=[Author(family="Zzyzx", given="Q")])])
+    assert r.status is Status.fabricated
+    assert any("records of NeurIPS 2021" in x for x in r.reasons), r.reasons
+    assert r.suggestions
+
+
+def test_a_venue_year_the_index_holds_nothing_of_is_unverifiable(verifier) -> None:
+    [r] = verifier.check([_cite(venue="ICML", year=1985, authors=[Author(family="Zzyzx", given="Q")])])
+    assert r.status is Status.unverifiable
+    assert any("not in this index, which holds 0 records of ICML 1985" in x for x in r.reasons), r.reasons
+    assert any("--online" in x for x in r.reasons)
+    assert r.suggestions and r.confidence == OUT_OF_COVERAGE_CONFIDENCE
+
+
+def test_a_bare_title_the_index_lacks_is_unverifiable(verifier) -> None:
+    [r] = verifier.check([_cite("The Silent Orchard of Memory")])
+    assert r.status is Status.unverifiable
+    assert "a bare title cannot be placed" in r.reasons[0]
+    assert r.confidence < 0.99
+
+
+def test_a_known_first_author_with_a_held_year_places_it(verifier) -> None:
+    rec = next(iter(verifier.index.search([_query()], k=1)[0])).record
+    first = rec.authors[0]
+    [r] = verifier.check([_cite(year=rec.year, authors=[Author(family=first.family, given=first.given)])])
+    assert r.status is Status.fabricated, r.reasons
+
+
+def _query():
+    from citeproof.index.core import Query
+
+    return Query(title="attention is all you need")
+
+
+def test_impossible_on_its_own_stays_flagged(verifier) -> None:
+    # a future year, even where the index covers nothing of the venue
+    [r] = verifier.check([_cite(venue="ICML", year=2031)])
+    assert r.status is Status.fabricated and any("future" in x for x in r.reasons)
+    [r] = verifier.check([_cite("The Silent Orchard of Memory", year=2031)])
+    assert r.status is Status.fabricated
+
+
+def test_an_index_without_coverage_keeps_closed_world(verifier, monkeypatch) -> None:
+    monkeypatch.setattr(verifier.index.coverage, "known", False)
+    [r] = verifier.check([_cite("The Silent Orchard of Memory")])
+    assert r.status is Status.fabricated
