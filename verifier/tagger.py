@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from citeproof.errors import ModelLoadError
-from citeproof.vocabulary import NAME_SUFFIXES, PARTICLES
+from citeproof.vocabulary import NAME_SUFFIXES, PARTICLES, YEAR
 
 __all__ = [
     "FEATURE_VERSION",
@@ -141,7 +141,7 @@ _CLOSE = frozenset(")]}>")
 _QUOTES_OPEN = frozenset("“‘«")
 _QUOTES_CLOSE = frozenset("”’»")
 _DASHES = frozenset("-‐‑‒–—")
-_YEAR_RE = re.compile(r"(?:1[89]\d\d|20\d\d)[a-z]?")
+_YEAR_RE = re.compile(YEAR + r"[a-z]?")  # the shared year pattern, with a suffix letter ("2020b")
 
 
 def _shape(word: str) -> str:
