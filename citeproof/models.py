@@ -131,6 +131,14 @@ class CitationResult(Citation):
     suggestions: list[Suggestion] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     reasons: list[str] = Field(default_factory=list)
+    # `unverifiable` because no record matches and the index does not cover where the citation places
+    # the work (venue and year, DOI registrant, arXiv month, author): its absence says nothing about
+    # whether the work exists, unlike `fabricated`, so people are shown it apart ("not in this index")
+    out_of_coverage: bool = False
+    # which source settled the verdict: "index" (the local index), or the live source whose record
+    # decided it ("crossref", "datacite", "openalex", "arxiv") when run online; a citation looked up
+    # online and found nowhere stays "index", its reasons naming the sources asked
+    settled_by: str = "index"
 
     @property
     def flagged(self) -> bool:
@@ -143,6 +151,8 @@ class Summary(BaseModel):
     mismatch: int = 0
     fabricated: int = 0
     unverifiable: int = 0
+    # of the `unverifiable`, those not in this index where it covers nothing (`out_of_coverage`)
+    not_in_index: int = 0
 
     @property
     def flagged(self) -> int:

@@ -97,3 +97,23 @@ def test_page_reports_service_errors_in_words(page) -> None:
     page.click("#verify")
     page.wait_for_function("document.getElementById('status').textContent.includes('larger than')")
     assert "1,000,000 bytes" in page.inner_text("#status")
+
+
+def test_page_shows_not_in_this_index_apart_from_fabricated(page) -> None:
+    # ICML 1985: the index covers nothing there (unverifiable, out of coverage); ICML 2021 it covers
+    outside = "Zzyzx, Q. (1985). Quantum gradient flows for sparse mixture routing. ICML."
+    covered = "Smith, J., & Lee, K. (2021). Quantum gradient hashing for sparse retrieval transformers. ICML."
+    page.fill("#answer", f"{outside}\n{covered}\n")
+    page.click("#verify")
+    marks = page.locator("mark.cite")
+    marks.first.wait_for()
+    classes = [set((marks.nth(i).get_attribute("class") or "").split()) for i in range(marks.count())]
+    assert classes == [{"cite", "not-in-index"}, {"cite", "fabricated", "selected"}]
+    colour = "getComputedStyle(document.querySelectorAll('mark.cite')[{}]).borderBottomColor"
+    assert page.evaluate(colour.format(0)) != page.evaluate(colour.format(1))
+    summary = page.inner_text("#summary")
+    assert "1 not in this index" in summary and "1 fabricated" in summary and "unverifiable" not in summary
+    marks.nth(0).hover()
+    chip = page.locator("#panel h3 .chip")
+    assert chip.inner_text() == "not in this index" and "not-in-index" in (chip.get_attribute("class") or "")
+    assert "to settle it: run with --online" in page.text_content("#panel")

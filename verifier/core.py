@@ -20,7 +20,7 @@ from citeproof.index.coverage import venue_key
 from citeproof.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
-from citeproof.verifier.decide import Context, decide, keeps_tentative, stated_venue
+from citeproof.verifier.decide import SETTLE_HINT, Context, decide, keeps_tentative, stated_venue
 from citeproof.verifier.venues import canonical_venue
 
 if TYPE_CHECKING:
@@ -214,8 +214,13 @@ class Verifier:
         return results
 
     def _settle_online(self, c: Citation, hits: list[Hit], local: CitationResult, ctx: Context) -> CitationResult:
-        """Ask the live sources about a citation the index could not settle, and decide again."""
-        from citeproof.verifier.online import as_hits
+        """Ask the live sources about a citation the index could not settle, and decide again.
+
+        Unsettled is `fabricated` or `unverifiable`, so a work not in this index where it covers
+        nothing (`out_of_coverage`) is looked up live before its verdict stands. A failed lookup leaves
+        it `unverifiable`, never `fabricated`; a live record that decides it names its source in
+        `settled_by`; found nowhere, its reasons name the sources asked."""
+        from citeproof.verifier.online import as_hits, source_of
 
         assert self.online is not None
         try:
@@ -228,9 +233,16 @@ class Verifier:
                     "reasons": [*local.reasons, f"not settled by the local index, and {e}"],
                 }
             )
-        r = decide(c, [*hits, *as_hits(found)], ctx)
+        online_hits = as_hits(found)
+        r = decide(c, [*hits, *online_hits], ctx)
+        source = next((source_of(h) for h in online_hits if r.record is not None and h.record == r.record), None)
+        if source:
+            r.settled_by = source
+        asked = f"online sources checked too ({', '.join(s.name for s in self.online.sources)}): no match"
         if r.status is Status.fabricated:
-            r.reasons.append(f"online sources checked too ({', '.join(s.name for s in self.online.sources)}): no match")
+            r.reasons.append(asked)
+        elif r.out_of_coverage:  # the hint to go online is spent: say what online said instead
+            r.reasons = [x for x in r.reasons if x != SETTLE_HINT] + [f"{asked}; to settle it, index a dump that covers it"]
         return r
 
     def _mention(self, c: Citation, text: str) -> CitationResult:
@@ -265,7 +277,7 @@ class Verifier:
 
     def report(self, text: str, results: Sequence[CitationResult], timings: dict[str, float] | None = None) -> Report:
         """A `Report` on `text` from results obtained any way (`check`, `stream`), in text order."""
-        summary = Summary(total=len(results))
+        summary = Summary(total=len(results), not_in_index=sum(r.out_of_coverage for r in results))
         for r in results:
             setattr(summary, r.status.value, getattr(summary, r.status.value) + 1)
         t = {k: round(v, 6) for k, v in (timings or {}).items()}

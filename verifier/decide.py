@@ -32,7 +32,7 @@ from citeproof.verifier.compare import (
 )
 from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues, venue_words
 
-__all__ = ["Assessment", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
+__all__ = ["SETTLE_HINT", "Assessment", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
 
 # Venues that publish without registering DOIs (OpenReview, PMLR, NeurIPS proceedings, JMLR/TMLR):
 # a DOI cited for one of their papers, other than its arXiv DOI, cannot be that paper's.
@@ -43,6 +43,9 @@ MAX_SUGGESTIONS = 5
 # calibration table has no such bucket (HALLMARK's works are all within the dev index's coverage), and
 # whether the work exists is open either way, so it is stated as an even chance.
 OUT_OF_COVERAGE_CONFIDENCE = 0.5
+# How to settle a citation not found outside the index's coverage; the verifier replaces it with what the
+# online sources said once it has asked them (`Verifier._settle_online`).
+SETTLE_HINT = "to settle it: run with --online, or index a dump that covers it"
 
 
 @lru_cache(maxsize=1)
@@ -314,10 +317,11 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
                 Status.unverifiable,
                 confidence=OUT_OF_COVERAGE_CONFIDENCE,
                 suggestions=suggestions,
+                out_of_coverage=True,
                 reasons=[
                     *where,
                     *(["closest works in the index are listed as suggestions"] if suggestions else []),
-                    "to settle it: run with --online, or index a dump that covers it",
+                    SETTLE_HINT,
                 ],
             )
         reasons[1:1] = where

@@ -25,7 +25,7 @@ from citeproof.index.core import Hit
 from citeproof.models import Citation, Record
 from citeproof.text import clean_text, title_key
 
-__all__ = ["OnlineResolver", "as_hits", "default_sources"]
+__all__ = ["OnlineResolver", "as_hits", "default_sources", "source_of"]
 
 VIA = "online"
 
@@ -55,6 +55,13 @@ def as_hits(records: Iterable[Record], via: str = VIA) -> list[Hit]:
         Hit(record=r, rowid=0, via={via, f"{via}:{r.source or 'unknown'}"}, rrf=1.0 / (60 + rank))
         for rank, r in enumerate(records)
     ]
+
+
+def source_of(hit: Hit, via: str = VIA) -> str | None:
+    """The live source that found `hit` ("crossref", "openalex", ...; from the `via` tag `as_hits`
+    gives it), or None for a hit from the local index: what a verdict on its record was settled by."""
+    prefix = f"{via}:"
+    return next((v[len(prefix) :] for v in sorted(hit.via) if v.startswith(prefix)), None)
 
 
 @dataclass(frozen=True)

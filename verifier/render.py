@@ -7,7 +7,7 @@ from rich.markup import escape
 
 from citeproof.models import CitationResult, Report, Status
 
-__all__ = ["FORMATS", "render", "render_text"]
+__all__ = ["FORMATS", "NOT_IN_INDEX", "label", "render", "render_text"]
 
 FORMATS = ("text", "json", "jsonl", "markdown")
 
@@ -17,6 +17,21 @@ _STYLE = {
     Status.fabricated: ("✘", "bold red"),
     Status.unverifiable: ("?", "blue"),
 }
+# An `unverifiable` citation whose work is not in the index where the index covers nothing
+# (`CitationResult.out_of_coverage`): shown apart from `fabricated` (and from the other `unverifiable`),
+# since its absence is no evidence against the work. The web page uses the same words.
+NOT_IN_INDEX = "not in this index"
+_NOT_IN_INDEX_STYLE = ("∅", "bright_black")
+
+
+def label(c: CitationResult) -> str:
+    """The verdict as people read it: the status, or "not in this index" for an out-of-coverage one."""
+    return NOT_IN_INDEX if c.out_of_coverage else c.status.value
+
+
+def _settled(c: CitationResult) -> str:
+    """Where a live source settled the verdict, in words; empty when the local index did."""
+    return f"settled online by {c.settled_by}" if c.settled_by != "index" else ""
 
 
 def _one_line(s: str, n: int = 160) -> str:
@@ -29,13 +44,16 @@ def _summary_line(report: Report) -> str:
     return (
         f"{s.total} citation{'s' if s.total != 1 else ''}: {s.verified} verified, {s.mismatch} mismatch, "
         f"{s.fabricated} fabricated, {s.unverifiable} unverifiable"
+        + (f" ({s.not_in_index} {NOT_IN_INDEX})" if s.not_in_index else "")
     )
 
 
 def render_text(report: Report, console: Console) -> None:
+    width = max([12, *(len(label(c)) for c in report.citations)])  # verdicts in one column
     for i, c in enumerate(report.citations, 1):
-        mark, style = _STYLE[c.status]
-        console.print(f"[{style}]{mark} {c.status.value:<12}[/] [dim]{i:>3}.[/] {escape(_one_line(c.raw))}")
+        mark, style = _NOT_IN_INDEX_STYLE if c.out_of_coverage else _STYLE[c.status]
+        settled = f" [dim]({_settled(c)})[/]" if _settled(c) else ""
+        console.print(f"[{style}]{mark} {label(c):<{width}}[/] [dim]{i:>3}.[/] {escape(_one_line(c.raw))}{settled}")
         for r in c.reasons:
             console.print(f"      [dim]·[/] {escape(r)}")
         for f in c.fields:
@@ -43,7 +61,7 @@ def render_text(report: Report, console: Console) -> None:
                 console.print(f"      [yellow]{f.field}[/]: cited {escape(repr(f.cited))} → real {escape(repr(f.found))}")
         if c.record is not None and c.status in (Status.verified, Status.mismatch):
             console.print(f"      [dim]record:[/] {escape(_one_line(c.record.reference(), 200))}")
-        if c.status is Status.fabricated and c.suggestions:
+        if (c.status is Status.fabricated or c.out_of_coverage) and c.suggestions:
             console.print("      [dim]closest real works:[/]")
             for s in c.suggestions[:3]:
                 console.print(f"        - {escape(_one_line(s.record.reference(), 180))} [dim]({s.score:.2f})[/]")
@@ -55,12 +73,12 @@ def _md_cell(s: str | None) -> str:
 
 
 def _md_row(i: int, c: CitationResult) -> str:
-    evidence = "; ".join(c.reasons)
+    evidence = "; ".join([*c.reasons, *([_settled(c)] if _settled(c) else [])])
     if c.record is not None:
         evidence += f" — {c.record.reference()}"
     elif c.suggestions:
         evidence += " — closest: " + c.suggestions[0].record.reference()
-    return f"| {i} | **{c.status.value}** | {_md_cell(_one_line(c.raw, 120))} | {_md_cell(evidence)} |"
+    return f"| {i} | **{label(c)}** | {_md_cell(_one_line(c.raw, 120))} | {_md_cell(evidence)} |"
 
 
 def render(report: Report, fmt: str, console: Console | None = None) -> str | None:

@@ -2,6 +2,8 @@
 
 0: nothing flagged; 1: a citation is `mismatch` or `fabricated` (`verify` only); 2: usage, input or
 any other error, reported as one line on stderr, never a traceback (set CITEPROOF_DEBUG=1 for it).
+An `unverifiable` citation, one "not in this index" (out of its coverage) included, is no finding: it
+exits 0 unless `verify --strict` makes it fail (1), as the README's table of outcomes says.
 """
 
 from __future__ import annotations

@@ -50,9 +50,14 @@ def read_input(source: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
     "--strict",
     is_flag=True,
     help="For CI gates: a dropped subtitle or a preprint cited for a published work is a mismatch, and "
-    "unverifiable citations fail the run too.",
+    "unverifiable citations (\"not in this index\" included) fail the run too.",
 )
-@click.option("--online", is_flag=True, help="Look up citations the index cannot settle on Crossref, DataCite, OpenAlex, arXiv.")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Look up citations the index cannot settle (not found, or not in this index) on Crossref, DataCite, "
+    "OpenAlex, arXiv; the report names the source that settled each.",
+)
 @click.option("--mailto", envvar="CITEPROOF_MAILTO", help="Your e-mail for Crossref's polite pool (default $CITEPROOF_MAILTO).")
 def verify_cmd(
     source: str,
@@ -76,6 +81,7 @@ def verify_cmd(
     out = render(report, fmt, Console(soft_wrap=True))
     if out is not None:
         click.echo(out)
+    # mismatch/fabricated are findings; unverifiable ("not in this index" included) only under --strict
     failed = report.summary.flagged + (report.summary.unverifiable if strict else 0)
     sys.exit(EXIT_FLAGGED if failed and not exit_zero else EXIT_OK)
 

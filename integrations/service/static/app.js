@@ -24,6 +24,14 @@ function oneLine(s, n = 240) {
   return s.length <= n ? s : s.slice(0, n - 1) + "…";
 }
 
+// A work not in this index where the index covers nothing (`out_of_coverage`) is unverifiable, and
+// shown apart from fabricated: its own class (grey), and the words the CLI uses.
+const NOT_IN_INDEX = "not in this index";
+const kindOf = (c) => (c.out_of_coverage ? "not-in-index" : c.status);
+const labelOf = (c) => (c.out_of_coverage ? NOT_IN_INDEX : c.status);
+// Which live source settled the verdict, in words; "" when the local index did (or an older server).
+const settledBy = (c) => (c.settled_by && c.settled_by !== "index" ? "settled online by " + c.settled_by : "");
+
 function setStatus(node, msg, isError = false) {
   node.textContent = msg;
   node.classList.toggle("error", isError);
@@ -54,8 +62,10 @@ function workNode(record, score) {
 
 function detailsNode(c, i) {
   const box = el("div", { class: "details", "data-index": String(i) });
-  box.append(el("h3", {}, el("span", { class: "chip " + c.status, text: c.status }),
-    el("span", { class: "muted", text: `citation ${i + 1} · confidence ${c.confidence.toFixed(2)}` })));
+  const settled = settledBy(c);
+  box.append(el("h3", {}, el("span", { class: "chip " + kindOf(c), text: labelOf(c) }),
+    el("span", { class: "muted", text: `citation ${i + 1} · confidence ${c.confidence.toFixed(2)}`
+      + (settled ? " · " + settled : "") })));
   box.append(el("div", { class: "raw", text: c.raw }));
   if (c.reasons.length) box.append(el("h4", { text: "Why" }), el("ul", {}, ...c.reasons.map((r) => el("li", { text: r }))));
   const wrong = c.fields.filter((f) => !f.agrees);
@@ -91,8 +101,8 @@ function renderHighlighted(report) {
   report.citations.forEach((c, i) => {
     if (c.start < pos) return; // spans are disjoint; guard against overlap anyway
     out.append(cps.slice(pos, c.start).join(""));
-    const mark = el("mark", { class: "cite " + c.status, tabindex: "0", "data-index": String(i),
-      title: c.status + " — hover or select for the evidence", text: cps.slice(c.start, c.end).join("") });
+    const mark = el("mark", { class: "cite " + kindOf(c), tabindex: "0", "data-index": String(i),
+      title: labelOf(c) + " — hover or select for the evidence", text: cps.slice(c.start, c.end).join("") });
     for (const ev of ["mouseenter", "focus", "click"]) mark.addEventListener(ev, () => select(i));
     out.append(mark);
     pos = c.end;
@@ -102,8 +112,11 @@ function renderHighlighted(report) {
 
 function renderSummary(report) {
   const s = report.summary;
-  const chips = ["verified", "mismatch", "fabricated", "unverifiable"].filter((k) => s[k])
-    .map((k) => el("span", { class: "chip " + k, text: `${s[k]} ${k}` }));
+  const notInIndex = s.not_in_index || 0; // counted among unverifiable, shown apart
+  const counts = [["verified", "verified", s.verified], ["mismatch", "mismatch", s.mismatch],
+    ["fabricated", "fabricated", s.fabricated], ["unverifiable", "unverifiable", s.unverifiable - notInIndex],
+    ["not-in-index", NOT_IN_INDEX, notInIndex]];
+  const chips = counts.filter(([, , n]) => n).map(([k, words, n]) => el("span", { class: "chip " + k, text: `${n} ${words}` }));
   $("summary").replaceChildren(el("strong", { text: `${s.total} citation${s.total === 1 ? "" : "s"}` }), ...chips,
     el("span", { class: "muted", text: `${Math.round(1000 * (report.timings.total_s || 0))} ms` }));
 }
@@ -161,7 +174,7 @@ async function correctedBibtex(report) {
       const note = c.status === "mismatch" ? `% corrected ${wrong.join(", ") || "fields"}: ${oneLine(c.raw, 160)}\n` : "";
       return note + (await resp.text());
     }
-    return `% ${c.status}, left out: ${oneLine(c.raw, 160)}\n` + c.reasons.map((r) => `%   ${oneLine(r, 160)}\n`).join("");
+    return `% ${labelOf(c)}, left out: ${oneLine(c.raw, 160)}\n` + c.reasons.map((r) => `%   ${oneLine(r, 160)}\n`).join("");
   }));
   return parts.join("\n");
 }
