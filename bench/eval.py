@@ -2,8 +2,9 @@
 
     python bench/eval.py [--index DIR] [--data ../shared/data/hallmark] [--limit N]
 
-Builds the dev index (corpus_dev + corpus_distractors_dev, 31k real records) on first run into
-bench/.cache/dev-index, then prints, for the BibTeX split and for the LLM-style answers: DR, FPR,
+Builds the dev index (corpus_dev + corpus_distractors_dev, 31k real records, with the default model)
+on first run into bench/.cache/dev-index; an index given with --index is queried with the model its
+manifest names (printed in the header). Then prints, for the BibTeX split and for the LLM-style answers: DR, FPR,
 precision, F1, unverifiable rate, correction hit@1, per hallucination type and tier, the top
 confusions with examples, extraction recall, and speed. A baseline is measured in the same run
 (exact-title lookup: flag a citation when no record has its normalised title) so that accuracy and
@@ -149,7 +150,7 @@ def main() -> None:
         baseline.append(("verified" if found else "fabricated", lab["label"] == "HALLUCINATED", lab["type"] or "VALID"))
     base_dt = time.perf_counter() - t0 + report.timings["extract_s"]
 
-    print(f"=== HALLMARK dev, BibTeX split (dev index: {len(index):,} records) ===")
+    print(f"=== HALLMARK dev, BibTeX split (dev index: {len(index):,} records, {index.manifest.model}) ===")
     print(f"entries extracted: {len(by_key)}/{len(labels)}")
     print_tally(tally, baseline)
     n = len(report.citations)

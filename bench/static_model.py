@@ -1,6 +1,8 @@
 """static-minilm vs all-MiniLM-L6-v2: encode speed and title retrieval on HALLMARK dev, in one run.
 
     python -m bench.static_model [--data ../shared/data/hallmark] [--n 10000] [--recipes] [--eval-index DIR]
+    python -m bench.static_model --ship
+    python -m bench.static_model --topics
 
 Speed: titles/s of each model on the same N real titles (after a warm-up), and their ratio; the
 machine is shared and noisy, so read the ratio. Retrieval: every title of the dev index's 31,008
@@ -19,6 +21,18 @@ forward passes; this is how `static.PCA_DIMS` was chosen. `--eval-index DIR` bui
 with static-minilm in DIR, for `python bench/eval.py --index DIR` (eval.py uses the model an
 index's manifest names, so no other option is needed). MiniLM's vectors of the corpus are cached in
 bench/.cache/static_model/ (about 100 s to compute on two cores).
+
+`--topics` checks the per-model threshold of `verifier.bare_mentions` (is a work on the topic of the
+text around an author-year mention?): each of the 200 ACM CCS topics of the GPT-3.5 title lists
+(../shared/data/real_llm), as the context "Work on <topic>", against its own 5 titles (on topic), a
+title of another topic's list (hard off-topic) and a random corpus_dev title (off-topic); for each model,
+the share kept / accepted at its threshold, and the threshold that maximises on-topic kept minus
+off-topic accepted.
+
+`--ship` regenerates the model the package ships (index/models/static-minilm-v<RECIPE_VERSION>/): it
+distils static-minilm afresh from the bundled MiniLM (about a minute), compares the files' SHA-256 with
+the shipped ones, and replaces the shipped folder only if they differ (after a recipe change, which
+must bump static.RECIPE_VERSION; or on a CPU whose float rounding differs).
 """
 
 from __future__ import annotations
@@ -26,6 +40,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,7 +50,7 @@ import faiss
 import numpy as np
 
 from citeproof.connectors import read_records
-from citeproof.index.embed import DEFAULT_MODEL, Embedder
+from citeproof.index.embed import MINILM_MODEL, Embedder
 from citeproof.index.static import STATIC_MODEL
 from citeproof.text import title_key
 
@@ -121,10 +138,10 @@ def corpus_vectors(emb: Embedder, titles: list[str], first: np.ndarray) -> np.nd
     """All corpus titles' vectors; `first` are those of titles[:len(first)], already computed. MiniLM's are cached."""
     digest = hashlib.sha256("\n".join(titles).encode()).hexdigest()[:16]
     path = CACHE / f"{emb.name}-{digest}.f32"  # raw float32 rows: nothing to unpickle
-    if emb.name == DEFAULT_MODEL and path.is_file():
+    if emb.name == MINILM_MODEL and path.is_file():
         return np.fromfile(path, dtype=np.float32).reshape(len(titles), -1)
     vecs = np.concatenate([first, emb.encode(titles[len(first) :])]) if len(titles) > len(first) else first
-    if emb.name == DEFAULT_MODEL:
+    if emb.name == MINILM_MODEL:
         CACHE.mkdir(parents=True, exist_ok=True)
         np.ascontiguousarray(vecs, dtype=np.float32).tofile(path)
     return vecs
@@ -178,6 +195,81 @@ def compare_recipes(ids: list[str], titles: list[str], groups) -> None:
             retrieval_table(f"pca={pca} sif={sif}", corpus, ids, enc, groups)
 
 
+def topic_thresholds(data: Path) -> None:
+    """On-topic against off-topic cosines of each model, and each model's best topic threshold."""
+    import gzip
+    import random
+    import re
+
+    from citeproof.verifier.bare_mentions import _TOPIC_MIN_BY_MODEL, TOPIC_MIN_SIMILARITY
+
+    path = data.parent / "real_llm" / "ms_title_lists_gpt35.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    topic = re.compile(r'related to "(.*?)"')
+    contexts = ["Work on " + m.group(1) for r in rows if (m := topic.search(r["prompt"]))]
+    assert len(contexts) == len(rows)
+    titles = [[ref["title"].strip('"') for ref in r["refs"]] for r in rows]
+    corpus = [r.title for r in read_records([data / CORPORA[0]], fmt="csl-json")]
+    rng = random.Random(0)
+    on = [(i, t) for i, ts in enumerate(titles) for t in ts]
+    others = [(i, rng.choice(titles[(i + rng.randrange(1, len(rows))) % len(rows)])) for i, _ in on]
+    unrelated = [(i, rng.choice(corpus)) for i, _ in on]
+    print(
+        f"\ntopic check: {len(rows)} topics, {len(on)} (topic, own title) pairs and as many of each off-topic kind"
+    )
+    grid = np.arange(0.10, 0.70, 0.01)
+    for emb in (Embedder(MINILM_MODEL), Embedder(STATIC_MODEL)):
+        ctx = emb.encode(contexts)
+
+        def cos(pairs, emb=emb, ctx=ctx):
+            vecs = emb.encode([t for _, t in pairs])
+            return np.einsum("ij,ij->i", vecs, ctx[[i for i, _ in pairs]])
+
+        c_on, c_other, c_unrel = cos(on), cos(others), cos(unrelated)
+        at = _TOPIC_MIN_BY_MODEL.get(emb.name, TOPIC_MIN_SIMILARITY)
+        print(
+            f"  {emb.name:<18} threshold {at:.2f}: on topic kept {np.mean(c_on >= at):.3f}, other topic accepted "
+            f"{np.mean(c_other >= at):.3f}, corpus title accepted {np.mean(c_unrel >= at):.3f}"
+        )
+        for name, off in (("other topic", c_other), ("corpus title", c_unrel)):
+            j = [np.mean(c_on >= t) - np.mean(off >= t) for t in grid]
+            best = int(np.argmax(j))
+            print(
+                f"  {'':<18} against {name:<12}: best threshold {grid[best]:.2f} (kept - accepted {j[best]:.3f}); "
+                f"at {at:.2f}: {np.mean(c_on >= at) - np.mean(off >= at):.3f}"
+            )
+
+
+def ship() -> None:
+    """Distil static-minilm afresh and compare it with the shipped files; replace them if they differ."""
+    from citeproof.index.static import CHECKSUMS, distill_static_model, shipped_model_dir
+
+    target = shipped_model_dir()
+    shipped = (
+        json.loads((target / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+        if (target / CHECKSUMS).is_file()
+        else None
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ship-") as tmp:
+        t = time.perf_counter()
+        fresh = distill_static_model(Path(tmp) / target.name)
+        files = json.loads((fresh / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+        print(
+            f"distilled in {time.perf_counter() - t:.0f}s: "
+            + ", ".join(f"{n} {h[:16]}" for n, h in files.items())
+        )
+        if files == shipped:
+            print(f"identical to the shipped files in {target}: left as they are")
+            return
+        print(f"the shipped files differ ({shipped}): replacing {target}")
+        shutil.rmtree(target, ignore_errors=True)
+        os.rename(fresh, target)
+    sizes = {p.name: p.stat().st_size for p in sorted(target.iterdir())}
+    print(f"{target}: {sizes}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -186,7 +278,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--eval-index", type=Path, help="build the static-minilm dev index here, for bench/eval.py --index"
     )
+    ap.add_argument("--ship", action="store_true", help="only regenerate the shipped model (see above)")
+    ap.add_argument("--topics", action="store_true", help="only check the author-year topic thresholds")
     args = ap.parse_args(argv)
+    if args.ship:
+        ship()
+        return
+    if args.topics:
+        topic_thresholds(args.data)
+        return
 
     ids, titles, records = load_corpus(args.data)
     groups = load_queries(args.data, records)
@@ -196,14 +296,14 @@ def main(argv: list[str] | None = None) -> None:
 
     static = Embedder(STATIC_MODEL)
     t = time.perf_counter()
-    static_dim = static.dim  # distils on first use
+    static_dim = static.dim  # loads the shipped model
     print(f"static-minilm ready in {time.perf_counter() - t:.1f}s (dim {static_dim})")
-    minilm = Embedder()
+    minilm = Embedder(MINILM_MODEL)
     sample = titles[: args.n]
     print(f"\nencode speed, {len(sample):,} real titles, same run:")
     speed_m, first_m = encode_speed(minilm, sample)
     speed_s, first_s = encode_speed(static, sample)
-    print(f"  {DEFAULT_MODEL:<18} {speed_m:>10,.0f} titles/s  (dim {minilm.dim})")
+    print(f"  {MINILM_MODEL:<18} {speed_m:>10,.0f} titles/s  (dim {minilm.dim})")
     print(f"  {STATIC_MODEL:<18} {speed_s:>10,.0f} titles/s  (dim {static_dim})")
     print(f"  ratio static/MiniLM: {speed_s / speed_m:.0f}x")
 

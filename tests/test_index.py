@@ -20,7 +20,7 @@ def index(dev_index_dir: Path) -> Index:
 def test_manifest_describes_the_build(index: Index) -> None:
     m = index.manifest
     assert m.count == 1008 + 19
-    assert m.model == "all-MiniLM-L6-v2" and m.dim == 384
+    assert m.model == "static-minilm" and m.dim == 256  # the default model
     assert set(m.files) == {"records.sqlite", "vectors.faiss"}
     assert m.sources == ["hallmark_corpus_dev.csl.jsonl.gz", "demo_classics.csl.json"]
 
@@ -152,15 +152,19 @@ def test_lexical_search_works_on_indexes_built_before_term_statistics(dev_index_
     assert old.lexical(title) == new.lexical(title) != []
 
 
-def test_an_index_of_other_weights_under_the_same_model_name_is_refused(tmp_path: Path) -> None:
-    """The manifest records which weights the model name stood for; vectors of two versions don't mix."""
+@pytest.mark.parametrize(("model", "version"), [(None, "recipe-"), ("all-MiniLM-L6-v2", "sha256:")])
+def test_an_index_of_other_weights_under_the_same_model_name_is_refused(
+    tmp_path: Path, model: str | None, version: str
+) -> None:
+    """The manifest records which weights the model name stood for (the default static model's recipe,
+    MiniLM's checksum); vectors of two versions don't mix."""
     src = tmp_path / "a.csl.json"
     src.write_text(json.dumps([{"id": "x1", "title": "A real enough title"}]))
     out = tmp_path / "idx"
-    manifest = build_index([src], out, fmt="csl-json")
-    assert manifest.model_version and manifest.model_version.startswith("sha256:")
+    manifest = build_index([src], out, fmt="csl-json", model=model)
+    assert manifest.model_version and manifest.model_version.startswith(version)
     data = json.loads((out / "manifest.json").read_text())
-    data["model_version"] = "sha256:0000000000000000"
+    data["model_version"] = f"{version}0000000000000000"
     (out / "manifest.json").write_text(json.dumps(data))
     with pytest.raises(IndexModelMismatchError, match="rebuild"):
         Index(out)

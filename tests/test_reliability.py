@@ -47,9 +47,10 @@ from citeproof.connectors.xmlstream import _resolve_entities
 from citeproof.errors import DumpFormatError, IndexCorruptError, InputError
 from citeproof.index import Index, Query, build_index, load_manifest
 from citeproof.index.core import VERIFY_CHECKSUMS_ENV
-from citeproof.index.embed import default_model_path
+from citeproof.index.embed import minilm_model_path
 from citeproof.index.layout import MANIFEST, RECORDS, VECTORS
 from citeproof.index.manifest import Manifest
+from citeproof.index.static import shipped_model_dir
 from citeproof.index.update import add_records
 from citeproof.models import ReadStats, Record, Status
 from citeproof.service import background, create_app, serve
@@ -950,10 +951,10 @@ def test_nothing_loads_pickles() -> None:
     offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sources
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if PICKLE_LOADERS.search(line)]  # fmt: skip
     assert offenders == []
-    # the bundled model is loaded from safetensors only: no pickle-format weights beside it
-    model_dir = default_model_path()
-    assert (model_dir / "model.safetensors").is_file()
-    assert [p.name for p in model_dir.rglob("*") if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".ckpt")] == []
+    # the bundled models are loaded from safetensors only: no pickle-format weights beside them
+    for model_dir in (minilm_model_path(), shipped_model_dir()):
+        assert (model_dir / "model.safetensors").is_file()
+        assert [p.name for p in model_dir.rglob("*") if p.suffix in (".bin", ".pt", ".pth", ".pkl", ".ckpt")] == []
 
 
 @pytest.fixture

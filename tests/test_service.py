@@ -54,7 +54,7 @@ def small(verifier):
 
 def test_healthz(client: TestClient) -> None:
     body = client.get("/healthz").json()
-    assert body["status"] == "ok" and body["records"] == 1027 and body["model"] == "all-MiniLM-L6-v2"
+    assert body["status"] == "ok" and body["records"] == 1027 and body["model"] == "static-minilm"
 
 
 def test_verify_returns_the_report(client: TestClient) -> None:

@@ -122,8 +122,9 @@ def test_author_year_mention_without_reference_entry(verifier) -> None:
     [c] = verifier.verify("Smith et al. (2020) showed that transformers hallucinate.").citations
     assert (c.raw, c.title, c.year) == ("Smith et al. (2020)", None, 2020)
     assert c.status is Status.unverifiable and "no work by Smith" in c.reasons[0]
-    # a work by that author, that year, on the topic of the sentence: reported as exactly that
-    on_topic = "Transformers replaced recurrence with self-attention, as Vaswani et al. (2017) showed for translation."
+    # a work by that author, that year, on the topic of the sentence: reported as exactly that (the default
+    # static model needs words in common with the title; MiniLM also takes a paraphrase: test_static.py)
+    on_topic = "Vaswani et al. (2017) showed that attention alone, without recurrence, is all you need for translation."
     [c] = verifier.verify(on_topic).citations
     assert c.status is Status.verified and c.record.title == "Attention is All you Need"
     assert "which work is meant cannot be checked" in c.reasons[0] and c.confidence <= 0.6

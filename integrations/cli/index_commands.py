@@ -102,8 +102,9 @@ def update_cmd(
 )
 @click.option(
     "--model", default=None,
-    help="Embedding model: all-MiniLM-L6-v2 (default, bundled), static-minilm (distilled from it: ~100x faster "
-    "to build, same accuracy on the dev benchmark), or any sentence-transformers name or path.",
+    help="Embedding model: static-minilm (default; shipped, distilled from MiniLM: ~100x faster to embed), "
+    "all-MiniLM-L6-v2 (or minilm; bundled, the same accuracy on the dev benchmark), or any "
+    "sentence-transformers name or path. An index is always queried with the model it was built with.",
 )
 @click.option("--batch-size", type=int, default=4096, show_default=True)
 @click.option(
