@@ -129,6 +129,7 @@ class Coverage:
         self.complete: tuple[Scope, ...] = tuple(dict.fromkeys(scopes))
         self._tables: dict[str, dict[str, dict[int, int]]] = {}
         self._distinct_authors: tuple[int, int] | None = None
+        self._arxiv_years: dict[int, int] | None = None
         self._owned = False
 
     @classmethod
@@ -250,6 +251,19 @@ class Coverage:
             for m, n in periods.items():
                 out[m] = out.get(m, 0) + n
         return dict(sorted(out.items()))
+
+    def records_for_arxiv_year(self, year: int | None = None) -> int | None:
+        """Records with an arXiv id of a month of `year` (of any month when None), all categories
+        together: how the index covers preprints of a year, whatever venue their records name."""
+        if self._arxiv_years is None:
+            months = self.arxiv_months()
+            if months is None:
+                return None
+            per_year: dict[int, int] = {}
+            for m, n in months.items():
+                per_year[m // 100] = per_year.get(m // 100, 0) + n
+            self._arxiv_years = per_year
+        return sum(self._arxiv_years.values()) if year is None else self._arxiv_years.get(year, 0)
 
     def arxiv_categories(self) -> dict[str, int] | None:
         """Records per arXiv category, as far as ids tell it: old-style ids only ('hep-th/9901001')."""

@@ -32,3 +32,27 @@ def test_shipped_table_is_a_probability_per_bucket_and_applied(verifier) -> None
     assert r.confidence == calibrated(r)
     # an unknown bucket falls back to its status's rate
     assert calibrated(result(Status.mismatch, fields=[]), {"mismatch": 0.9}) == 0.9
+
+
+def test_unverifiable_out_of_coverage_is_calibrated_as_the_chance_the_work_is_real() -> None:
+    out = result(Status.unverifiable, out_of_coverage=True)
+    assert bucket(out) == "unverifiable|out_of_coverage"
+    assert calibrated(out, {"unverifiable|out_of_coverage": 0.42}) == 0.42
+    # any other unverifiable (too little to check, a failed lookup) keeps its own figure: no status rate
+    other = result(Status.unverifiable)
+    assert bucket(other) == "unverifiable"
+    assert calibrated(other, {"unverifiable|out_of_coverage": 0.42, "verified": 0.9}) is None
+    assert 0.0 < load_table()["unverifiable|out_of_coverage"] < 0.5
+
+
+def test_the_fit_scores_each_status_by_what_its_confidence_states() -> None:
+    from bench.calibrate import correct, fit
+
+    assert correct(result(Status.verified), real=True) and not correct(result(Status.verified), real=False)
+    assert correct(result(Status.fabricated), real=False) and correct(result(Status.mismatch), real=False)
+    out = result(Status.unverifiable, out_of_coverage=True)
+    assert correct(out, real=True) is True and correct(out, real=False) is False
+    assert correct(result(Status.unverifiable), real=True) is None  # not calibrated
+    table = fit([(out, True), (out, False), (out, False), (out, False)])
+    assert "unverifiable" not in table  # no status-wide rate for unverifiable
+    assert 0.25 < table["unverifiable|out_of_coverage"] < 0.5

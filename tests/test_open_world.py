@@ -5,6 +5,7 @@ what the index holds there and how to settle it."""
 from __future__ import annotations
 
 from citeproof.models import Author, Citation, Status
+from citeproof.verifier.calibration import load_table
 from citeproof.verifier.decide import OUT_OF_COVERAGE_CONFIDENCE
 
 INVENTED = "Quantum Gradient Flows for Sparse Mixture Routing"
@@ -26,7 +27,8 @@ def test_a_venue_year_the_index_holds_nothing_of_is_unverifiable(verifier) -> No
     assert r.status is Status.unverifiable
     assert any("not in this index, which holds 0 records of ICML 1985" in x for x in r.reasons), r.reasons
     assert any("--online" in x for x in r.reasons)
-    assert r.suggestions and r.confidence == OUT_OF_COVERAGE_CONFIDENCE
+    # its confidence is the calibrated chance that the work is real (the heuristic even chance if unfitted)
+    assert r.suggestions and r.confidence == load_table().get("unverifiable|out_of_coverage", OUT_OF_COVERAGE_CONFIDENCE)
 
 
 def test_a_bare_title_the_index_lacks_is_unverifiable(verifier) -> None:

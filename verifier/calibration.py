@@ -1,10 +1,20 @@
 """Calibrated confidence: how often a verdict with this kind of evidence is right.
 
 A verdict's evidence is summarised into a bucket (status, which fields disagree, how close the
-nearest real work is); the confidence is the smoothed share of correct verdicts in that bucket on
-labelled data (HALLMARK dev, fitted by `bench/calibrate.py`, stored in `calibration.json`). A
-bucket never seen falls back to its status's rate. So "0.97" means: of past verdicts like this one,
-97 in 100 were right.
+nearest real work is, whether the index covers where the work was cited); the confidence is the
+smoothed share of correct verdicts in that bucket on labelled data (HALLMARK dev and the fit half of
+the GPT-3.5 title lists, fitted by `bench/calibrate.py`, stored in `calibration.json`). So "0.97"
+means: of past verdicts like this one, 97 in 100 were right. Per status, "right" is:
+
+- `verified`: the citation is genuine;
+- `mismatch`, `fabricated`: the citation is hallucinated;
+- `unverifiable` not found outside the index's coverage (`out_of_coverage`): the cited work is real.
+  Such a verdict claims nothing either way, so its confidence is the probability that the work exists
+  (low: lean towards fabricated; high: it is probably just not indexed);
+- any other `unverifiable` (too little to check, an identifier not held, a failed lookup): not
+  calibrated; it keeps the verifier's own figure.
+
+A bucket never seen falls back to its status's rate, except for `unverifiable`, which has none.
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ def bucket(r: CitationResult) -> str:
     if r.status is Status.fabricated:
         top = r.suggestions[0].score if r.suggestions else 0.0
         return f"fabricated|top={_bin(top)}"
-    return "unverifiable"
+    return "unverifiable|out_of_coverage" if r.out_of_coverage else "unverifiable"
 
 
 @lru_cache(maxsize=1)
@@ -62,4 +72,6 @@ def calibrated(r: CitationResult, table: dict[str, float] | None = None) -> floa
         return None
     if b in t:
         return t[b]
+    if r.status is Status.unverifiable:
+        return None  # its reasons differ too much for one status-wide rate
     return t.get(r.status.value)

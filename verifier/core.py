@@ -107,16 +107,19 @@ class Verifier:
     def _covers(self, c: Citation) -> tuple[bool, list[str]]:
         """Does the index cover where `c` says its work is? Covered: its venue has records in its year
         (in any year when it states none), its DOI registrant has records that year, its arXiv id's
-        month is held, its first author (family name and initial) is known to the index and it states a
-        year the index holds records of, or a scope declared complete contains it. Returns the answer
+        month is held (a preprint cited without one: any month of its year; arXiv is placed by the
+        index's arXiv months, not by a venue name, as records read from arXiv name no venue), its first
+        author (family name and initial) is known to the index and it states a year the index holds
+        records of, or a scope declared complete contains it. Returns the answer
         and, in words, what the index holds there."""
         cov = self.index.coverage
         n = len(self.index)
         year = c.year
         when = f" {year}" if year is not None else ""
         venue = stated_venue(c)
+        preprint = bool(venue) and canonical_venue(venue) == "arXiv"
         held: list[str] = []
-        if venue:
+        if venue and not preprint:
             canon = canonical_venue(venue)
             keys = self._venue_keys(canon) if canon else []
             keys = keys or [venue_key(venue)]
@@ -131,14 +134,22 @@ class Verifier:
             if count or cov.is_complete("doi-prefix", prefix):
                 return True, [f"the index holds {count:,} records of DOI registrant {prefix}{when}"]
             held.append(f"{count} records of DOI registrant {prefix}{when}")
+        month: int | None = None
         if c.arxiv_id:
             try:
-                count = cov.records_for_arxiv_id_month(c.arxiv_id) or 0
+                month = cov.records_for_arxiv_id_month(c.arxiv_id) or 0
             except ValueError:
-                count = 0
+                month = None if preprint else 0
+        if month is not None:
+            if month or cov.is_complete("arxiv"):
+                return True, [f"the index holds {month:,} records of that arXiv month"]
+            held.append(f"{month} records of the arXiv month of {c.arxiv_id}")
+        elif preprint:
+            count = cov.records_for_arxiv_year(year) or 0
+            of_year = f" of {year}" if year is not None else ""
             if count or cov.is_complete("arxiv"):
-                return True, [f"the index holds {count:,} records of that arXiv month"]
-            held.append(f"{count} records of the arXiv month of {c.arxiv_id}")
+                return True, [f"the index holds {count:,} arXiv records{of_year}"]
+            held.append(f"{count} arXiv records{of_year}")
         if c.authors:
             first = c.authors[0]
             initial = first.given[:1] if first.given else None

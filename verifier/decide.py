@@ -39,9 +39,10 @@ __all__ = ["SETTLE_HINT", "Assessment", "Context", "assess", "decide", "keeps_te
 NO_DOI_VENUES = frozenset({"ICLR", "ICML", "NeurIPS", "COLT", "AISTATS", "UAI", "CoRL", "TMLR", "JMLR"})
 NEAR_TITLE = 0.85  # a title this similar may be the same work if authors/ids confirm it
 MAX_SUGGESTIONS = 5
-# Confidence of `unverifiable` for a title not found outside the index's coverage. Not fitted: the
-# calibration table has no such bucket (HALLMARK's works are all within the dev index's coverage), and
-# whether the work exists is open either way, so it is stated as an even chance.
+# Confidence of `unverifiable` for a title not found outside the index's coverage, before calibration:
+# whether the work exists is open either way, so it is stated as an even chance. The calibration table
+# replaces it with the fitted probability that such a work is real (bucket "unverifiable|out_of_coverage",
+# fitted on GPT-3.5 title lists by `bench/calibrate.py`); status never depends on it.
 OUT_OF_COVERAGE_CONFIDENCE = 0.5
 # How to settle a citation not found outside the index's coverage; the verifier replaces it with what the
 # online sources said once it has asked them (`Verifier._settle_online`).

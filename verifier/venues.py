@@ -28,15 +28,23 @@ _FILLER = {
 # Words that may follow a known acronym without changing the venue ("NeurIPS Datasets and Benchmarks").
 _ACRONYM_TAIL = {
     "datasets", "benchmarks", "track", "main", "conference", "long", "short", "oral", "spotlight", "poster",
-    "preprint", "arxiv", "abs", "eprint", "eprints", "e", "prints", "corr",
+    "preprint", "arxiv", "abs", "eprint", "eprints", "e", "prints", "corr", "org", "findings",
 }
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)?$|^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 _STOP = {"of", "the", "in", "on", "and", "for", "a", "an", "to", "at"}
+# An acronym with its year glued on ("EMNLP2023", "ICML2021"): the year goes like any other number.
+_GLUED_YEAR = re.compile(r"^([a-z]{2,})(?:19|20)\d\d$")
 
 
 def venue_words(name: str | None) -> list[str]:
-    """Folded words of a venue name without numbers, ordinals and filler words."""
-    return [t for t in tokens(name) if t not in _FILLER and not _ORDINAL.match(t)]
+    """Folded words of a venue name without numbers (a year glued to an acronym too), ordinals and filler words."""
+    words = []
+    for t in tokens(name):
+        if t in _FILLER or _ORDINAL.match(t):
+            continue
+        m = _GLUED_YEAR.match(t)
+        words.append(m.group(1) if m else t)
+    return words
 
 
 def _key(name: str | None) -> str:
@@ -81,6 +89,13 @@ def canonical_venue(name: str | None) -> str | None:
     words = k.split()
     if words and words[0] in exact and len(words) == 1:
         return exact[words[0]]
+    if words and words[0] == "findings":
+        # "Findings of the Association for Computational Linguistics: EMNLP 2023", "Findings of ACL": the
+        # companion volume of the conference it names (counted with it, as NeurIPS Datasets and Benchmarks
+        # is with NeurIPS); without an acronym, "Findings of the ACL" is ACL's
+        named = [exact[w] for w in words[1:] if w in exact]
+        if named:
+            return named[-1]
     for sub, canon in multi:  # longest alias contained in the name
         if _contains(words, sub):
             return canon
