@@ -67,6 +67,7 @@ def bench_gpt35(verifier: Verifier, path: Path, show: int) -> None:
     false: list[str] = []
     wrong_title: list[str] = []
     bad_verified: list[str] = []
+    real_fabricated: list[str] = []
     t0 = time.perf_counter()
     for r in rows:
         text = r["text"]
@@ -86,6 +87,8 @@ def bench_gpt35(verifier: Verifier, path: Path, show: int) -> None:
                 exact += 1
             else:
                 wrong_title.append(f"{r['id']}: got {hit.title!r}, gold {ref['title']!r}")
+            if ref["label"] == "real" and hit.status.value == "fabricated":
+                real_fabricated.append(f"{r['id']}: {hit.raw[:160]!r} title={hit.title!r} year={hit.year} venue={hit.venue!r}")
             if ref["label"] == "fabricated" and hit.status.value == "verified":
                 rec = hit.record.title if hit.record else None
                 bad_verified.append(f"{r['id']}: {ref['title']!r} verified as {rec!r}")
@@ -113,6 +116,7 @@ def bench_gpt35(verifier: Verifier, path: Path, show: int) -> None:
     show_examples("spurious predictions", false, show)
     show_examples("title differs from gold", wrong_title, show)
     show_examples("fabricated titles verified", bad_verified, len(bad_verified))
+    show_examples("real titles fabricated", real_fabricated, show)
 
 
 def bench_negatives(verifier: Verifier, path: Path, show: int) -> None:

@@ -125,12 +125,16 @@ _UNITS: list[Unit] = []
 
 
 def _lofo_fold(args: tuple[str, int, str]) -> tuple[str, dict[str, float], float]:
-    family, iterations, tmp = args
+    family, iterations, folder = args
     train_units = [u for u in _UNITS if u.split == "train" and u.family != family]
     test_units = [u for u in _UNITS if u.split == "test" and u.family == family]
-    path = Path(tmp) / f"lofo-{family}.crfsuite"
+    path = Path(folder) / f"without-{family}.crfsuite"
     t = time.perf_counter()
     train(train_units, path, iterations)
+    # a card, so that `FieldTagger(path)` loads the fold (`bench.extract_lofo --tagger-folds`)
+    card = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "feature_version": FEATURE_VERSION,
+            "labels": list(LABELS), "left_out": family, "iterations": iterations}
+    path.with_suffix(".json").write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     return family, score(path, test_units)[family], time.perf_counter() - t
 
 
@@ -195,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--iterations", type=int, default=None, help="L-BFGS iterations (default 100; quick 40)")
     ap.add_argument("--lofo-iterations", type=int, default=None, help="for each LOFO fold (default 60; quick 30)")
     ap.add_argument("--no-lofo", action="store_true", help="skip leave-one-form-out")
+    ap.add_argument("--save-folds", type=Path, default=None,
+                    help="keep each LOFO fold's model here as without-<family>.crfsuite (for bench.extract_lofo)")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="LOFO folds trained at once")
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args(argv)
@@ -228,7 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _UNITS = units
         t = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
-            tasks = [(fam, lofo_iterations, tmp) for fam in FAMILIES]
+            folder = args.save_folds or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            tasks = [(fam, lofo_iterations, str(folder)) for fam in FAMILIES]
             if args.jobs > 1:
                 with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
                     results = pool.map(_lofo_fold, tasks, chunksize=1)

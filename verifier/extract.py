@@ -54,6 +54,7 @@ from citeproof.verifier.refparse import (
     parse_reference,
 )
 from citeproof.verifier.structure import read_structures
+from citeproof.verifier.tagged import TaggedUnit, read_tagged
 from citeproof.verifier.venues import canonical_venue
 from citeproof.vocabulary import NARRATIVE_PARTICLE_PATTERN, PROSE_PARTICLE_PATTERN, PROSE_PARTICLES, YEAR
 
@@ -68,11 +69,17 @@ _log = logging.getLogger(__name__)
 class _Budget:
     """How many more in-text mentions this text may have read, and where reading them stopped."""
 
-    __slots__ = ("left", "limit", "stopped_at")
+    __slots__ = ("left", "limit", "stopped_at", "tags_left")
 
     def __init__(self, limit: int) -> None:
         self.limit = self.left = limit
         self.stopped_at: int | None = None
+        self.tags_left = _MAX_TAGGED_UNITS
+
+    def tag(self) -> bool:
+        """Whether one more unit may be read by the field tagger."""
+        self.tags_left -= 1
+        return self.tags_left >= 0
 
     def take(self, pos: int) -> bool:
         if self.left > 0:
@@ -102,7 +109,7 @@ _FENCE_RE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
 # Indentation, blockquote marks, then an optional list marker: - * • + 1. 1) (1) [1] a), the label of
 # a markdown footnote definition ([^1]:) or a LaTeX \bibitem{key}
 _MARKER_RE = re.compile(
-    r"[ \t]{0,16}(?:>[ \t]{0,2}){0,3}(?P<marker>(?:[-*•+▪◦‣]|\(?\d{1,3}[.)]|\[\d{1,3}\]|[a-z]\)|\[\^[\w-]{1,20}\]:)[ \t]+"
+    r"[ \t]{0,16}(?:>[ \t]{0,2}){0,3}(?P<marker>(?:[-*•+▪◦‣]|\(?\d{1,3}[.)]|\*\*\d{1,3}[.)]\*\*|\[\d{1,3}\]|[a-z]\)|\[\^[\w-]{1,20}\]:)[ \t]+"
     r"|\\bibitem(?:\[[^\]\n]{0,40}\])?\{[^{}\n]{0,100}\}[ \t]*)?"
 )
 _HEADING_RE = re.compile(r"[ \t]{0,3}(?:#{1,6}(?:[ \t]|$)|[-=*_ \t]{3,}$)")
@@ -704,6 +711,163 @@ def _numbered(text: str, pos: int) -> bool:
 
 
 def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
+    """The citations of one unit: the rule-based reading first; where it finds no titled citation,
+    the learned field tagger reads the unit (an item or a line) or each of its sentences."""
+    cites = _rule_unit_citations(text, u, budget)
+    if u.works == _LISTED:
+        return cites
+    if u.item or ("\n" not in text[u.start : u.end] and u.end - u.start <= _MAX_TAGGED_CHARS):
+        spans = [(u.start, u.end)]
+    else:
+        spans = list(_sentences(text, u.start, u.end))
+    for a, b in spans:
+        inside = [c for c in cites if c.start < b and c.end > a]
+        # a titled citation counts for this part only if its title is in it (a rule-made citation
+        # may run on across sentences)
+        titled = [c for c in inside if c.title and not c.tentative and a <= _title_at(text, c) < b]
+        if (titled and not _misread(titled, a, b)) or not budget.tag():
+            continue
+        tagged = _tagged_citation(text, a, b, bool(u.works))
+        if tagged is None or (titled and not _better_reading(tagged, titled[0])):
+            continue
+        firm = [c for c in inside if not c.tentative]
+        if firm and not titled:
+            if len(firm) > 1:
+                continue  # 'X (A & B, 2021), unlike Y (C & D, 2020)': the mentions are the citations
+            if tagged.tentative and not _same_work(tagged, firm[0]):
+                continue
+            if tagged.tentative and _tentative_ok(tagged.title or ""):
+                # one author-year mention and a Title Case title the tagger puts with it ('Steckenrider
+                # and Furukawa (2019) give an account in Recursive Bayesian Classification for ...'):
+                # the mention says a work is cited, the title says which. A title in sentence case
+                # stays tentative: kept if the index holds it.
+                tagged.tentative = False
+        # the tagged reading replaces what the rules made of the same words: untitled mentions
+        # ('Xu et al. (2022)'), tentative titles, a misread reference, which are parts of it
+        cites = [c for c in cites if c not in inside or c.end > b or c.start < a]
+        cites.append(tagged)
+    cites.sort(key=lambda c: c.start)
+    return cites
+
+
+def _same_work(a: Citation, b: Citation) -> bool:
+    """Whether two readings of the same words name one work: the same year, or the same first author."""
+    if a.year is not None and a.year == b.year:
+        return True
+    return bool(a.authors and b.authors) and fold(a.authors[0].family) == fold(b.authors[0].family)
+
+
+def _title_at(text: str, c: Citation) -> int:
+    """Where a citation's title starts in the text (its start if the cleaned title is not found verbatim)."""
+    at = text.find(c.title or "", c.start, c.end) if c.title else -1
+    return at if at >= 0 else c.start
+
+
+def _misread(titled: list[Citation], a: int, b: int) -> bool:
+    """Whether the rules' one titled citation of a reference unit may have its fields wrong: no
+    authors though the unit may name some, a venue left inside the title ('Newscast EM, in: NeurIPS'),
+    a title that is a venue or a link's word ('PDF')."""
+    if len(titled) != 1 or titled[0].start > a or titled[0].end < b:
+        return False
+    c = titled[0]
+    return not c.authors or _odd_title(c.title or "")
+
+
+def _odd_title(title: str) -> bool:
+    """A rule-read title that is likely another field: a venue ('ACM Transactions on Graphics'), one
+    word ('link', 'PDF'), or a title with the venue left in it."""
+    return len(title.split()) < 2 or bool(_IN_VENUE_RE.search(title)) or (canonical_venue(title) is not None or bool(
+        _VENUE_WORDS_RE.match(title) or re.match(r"(?:[A-Z]{2,}\s)?(?:Transactions|Proceedings|Journal)\b", title)))
+
+
+_IN_VENUE_RE = re.compile(r"[,.]\s(?:[Ii]n|IN):?\s")
+
+
+def _better_reading(tagged: Citation, rule: Citation) -> bool:
+    """The tagger's reading of a unit replaces the rules' when it finds authors they did not and a
+    title inside theirs (their title swallowed the names or the venue)."""
+    if not tagged.title or not rule.title or tagged.tentative:
+        return False
+    if _odd_title(rule.title) and not _odd_title(tagged.title):
+        return bool(tagged.authors or tagged.year)
+    inner = fold(tagged.title) in fold(rule.title) and len(tagged.title) < len(rule.title)
+    return inner and ((bool(tagged.authors) and not rule.authors) or bool(_IN_VENUE_RE.search(rule.title)))
+
+
+_MAX_TAGGED_CHARS = 600  # a longer line is prose: read sentence by sentence
+_MAX_TAGGED_UNITS = 400  # units read by the tagger per text (about 1 ms each): bounded on hostile input
+_TAGGED_EVIDENCE_RE = re.compile(r"\d|[\"“„«‘*_]|(?<!\w)'")
+_MIN_TITLE_CONFIDENCE = 0.6
+_SENTENCE_RE = re.compile(r"[.!?]\s+(?=[A-Z\"“‘'*_(\[])|\n")
+
+
+def _sentences(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
+    """The sentences of `text[a:b]` (trimmed), cut at '. ' before a capital or a quote, and at line ends."""
+    pos = a
+    for m in _SENTENCE_RE.finditer(text, a, b):
+        end = m.start() + (1 if text[m.start()] in ".!?" else 0)
+        s, e = _trimmed(text, pos, end)
+        if e > s:
+            yield s, e
+        pos = m.end()
+    s, e = _trimmed(text, pos, b)
+    if e > s:
+        yield s, e
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    return a, _rstrip(text, a, b)
+
+
+def _tagged_citation(text: str, a: int, b: int, works: bool) -> Citation | None:
+    """The citation the field tagger reads in `text[a:b]`, if its fields are evidence of one (see
+    `_tagged_evidence`), else None."""
+    if b - a > MAX_REFERENCE_CHARS or not _TAGGED_EVIDENCE_RE.search(text, a, b):
+        return None
+    t = read_tagged(text, a, b)
+    if t is None:
+        return None
+    evidence = _tagged_evidence(t, works)
+    if evidence == _NOT_CITED:
+        return None
+    return t.citation(text, tentative=evidence == _TENTATIVE)
+
+
+def _tagged_evidence(t: TaggedUnit, works: bool) -> int:
+    """Whether the tagger's fields make a citation: a title-like span the tagger is sure of, with
+    names and a year, venue or identifier beside it (a reference's shape), or an identifier; a known
+    venue and a year; one supporting field where the context lists works. A title with one other
+    field and no context is tentative (kept only if the index holds it)."""
+    title = t.title or ""
+    if len(title.split()) < 2 or t.title_confidence < _MIN_TITLE_CONFIDENCE or len(title) > 300:
+        return _NOT_CITED
+    shape = _title_shape(title)
+    if shape == _NO_TITLE or (not t.title_marked and _PAREN_YEAR_IN_TITLE_RE.search(title)):
+        return _NOT_CITED
+    names = bool(t.authors) and all(a.family[:1].isupper() for a in t.authors)
+    dated = t.year is not None
+    venue = t.venue is not None
+    if t.has_identifier and (names or t.title_marked):
+        return _CITES
+    if names and (dated or _known_venue(t.venue)):
+        # 'Kirby and the Forgotten Land (2022) - A new Kirby game that ...': a name, a year and a
+        # sentence-case description have a reference's shape too; a title is set apart (quotes,
+        # emphasis) or in Title Case, or the context lists works. Else the index must hold it.
+        words = title.split()
+        cased = _title_cased(words, _lowered(words))
+        return _CITES if t.title_marked or (cased and shape == _TITLE) or works else _TENTATIVE
+    if dated and _known_venue(t.venue) and shape == _TITLE:
+        return _CITES
+    if works and (names or dated or venue):
+        return _CITES
+    if (names or dated or venue) and _tentative_ok(title):
+        return _TENTATIVE
+    return _NOT_CITED
+
+
+def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
     if not _EVIDENCE_RE.search(text, u.start, u.end):
         # no year, identifier or quoted title: nothing to cite, and the common case in prose, unless
         # it is a list item that is only a title
@@ -1258,10 +1422,26 @@ def _cells(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return cells
 
 
+def _row_citations(text: str, a: int, b: int, budget: _Budget) -> list[Citation]:
+    """A table row no header explains: citations in it as in prose, or, where those have no title,
+    the row as one reference read by the field tagger ('| 2022 | Ditto: ... | CVPR |')."""
+    cites = _prose_citations(text, a, b, budget)
+    if any(c.title and not c.tentative for c in cites) or not budget.tag():
+        return cites
+    cells = _cells(text, a, b)
+    if not cells:
+        return cites
+    s, e = cells[0][0], cells[-1][1]
+    tagged = _tagged_citation(text, s, e, False)
+    if tagged is None:
+        return cites
+    return [tagged]
+
+
 def _table_citations(text: str, rows: list[tuple[int, int]], budget: _Budget) -> list[Citation]:
     """Markdown tables of papers: the header names the columns; each data row is one citation."""
     if len(rows) < 2 or not _TABLE_SEP_RE.match(text, *rows[1]):
-        return [c for a, b in rows for c in _prose_citations(text, a, b, budget)]
+        return [c for a, b in rows for c in _row_citations(text, a, b, budget)]
     header = [text[s:e].strip("* ").lower() for s, e in _cells(text, *rows[0])]
     role: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -1272,7 +1452,7 @@ def _table_citations(text: str, rows: list[tuple[int, int]], budget: _Budget) ->
     for a, b in rows[2:]:
         cells = _cells(text, a, b)
         if "title" not in role or role["title"] >= len(cells):
-            out.extend(_prose_citations(text, a, b, budget))
+            out.extend(_row_citations(text, a, b, budget))
             continue
 
         def cell(name: str, cells: list[tuple[int, int]] = cells) -> str:
