@@ -61,14 +61,17 @@ def to_bibtex(entry: dict) -> str:
 
 
 def assert_extracts_linearly(text: str) -> None:
-    """A hostile 1 MB text: extraction finishes in under 2 s (linear work takes a fraction of that,
-    a quadratic regex or loop far more), every span points into the text, and so does every mention."""
+    """A hostile 1 MB text: extraction finishes in under 4 s of CPU (a quadratic regex or loop on 1 MB
+    takes minutes to hours; the densest of these texts, 30,303 genuine possessive-title citations,
+    takes 1.5-1.9 s on the 2-core dev machine), every span points into the text, and so does every
+    mention."""
     import time
 
     from citeproof.verifier.extract import extract_citations
 
-    t0 = time.perf_counter()
+    # CPU time of this process, not wall time: other jobs on a shared machine do not make it slower
+    t0 = time.process_time()
     cites = extract_citations(text)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.process_time() - t0 < 4.0
     assert all(c.raw == text[c.start : c.end] for c in cites)
     assert all(text[s:e] for c in cites for s, e in c.mentions)

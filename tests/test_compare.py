@@ -117,9 +117,9 @@ def test_authors_of_a_huge_collaboration_are_matched_fast() -> None:
     import time
 
     found = [A(f"Given{i}", f"Family{i:04d}") for i in range(3000)]
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: not slowed by other jobs on the machine
     ok = compare_authors([A("Given0", "Family0000"), A("G.", "Family1234")], True, found)
     bad = compare_authors([A("Given0", "Family0000"), A("Nobody", "Fabricatedname")], True, found)
-    assert time.perf_counter() - t0 < 0.5
+    assert time.process_time() - t0 < 0.5
     assert ok.agrees and ok.matched == 2
     assert not bad.agrees and "Fabricatedname" in bad.problems[0]

@@ -552,9 +552,9 @@ def test_bibtex_real_hallmark_file() -> None:
     ],
 )
 def test_bibtex_hostile_input_is_linear(hostile: str) -> None:
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: not slowed by other jobs on the machine
     parse_bibtex(hostile, ReadStats())
-    assert time.perf_counter() - t0 < 0.8
+    assert time.process_time() - t0 < 0.8
 
 
 @settings(max_examples=300, deadline=None)

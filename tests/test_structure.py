@@ -308,9 +308,9 @@ _REF = {"title": "A paper on things", "authors": ["Ann Smith", "Bob Jones"], "ye
     ids=lambda t: repr(t[:24]),
 )
 def test_hostile_input_is_linear(text: str) -> None:
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: not slowed by other jobs on the machine
     out = read_structures(text)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.process_time() - t0 < 1.0
     _exact(text, out.citations)
 
 

@@ -35,7 +35,7 @@ import bisect
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TypedDict
 
@@ -153,7 +153,11 @@ _PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b" + YEAR + r"[a-z]?\)")
 _QUOTED_YEAR_RE = re.compile(
     r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b(' + YEAR + r')[a-z]?\)'
 )
-_PROSE_TITLE_RE = re.compile(r'"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)')
+_PROSE_TITLE_RE = re.compile(
+    r'(?=["“*_])(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)'
+    r"|(?<![*\w])\*\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*\*(?!\*)"  # **bold**
+    r"|(?<![\w_])_(?=[^\s_])([^_\n]{8,300})(?<=\S)_(?![\w_]))"  # _italic_ (not snake_case)
+)  # (the lookahead first: the scan skips to a quote or mark instead of trying each alternative everywhere)
 
 
 # "Vaswani", "O'Neil", "d'Amore", "J.", "J.-B.", "J" (an initial written without its dot)
@@ -829,10 +833,70 @@ def _tagged_citation(text: str, a: int, b: int, works: bool) -> Citation | None:
     t = read_tagged(text, a, b)
     if t is None:
         return None
+    t = _without_lead(t)
     evidence = _tagged_evidence(t, works)
     if evidence == _NOT_CITED:
         return None
     return t.citation(text, tentative=evidence == _TENTATIVE)
+
+
+# An emphasis or quote mark opening the title inside the tagger's title span: 'read _Title', 'is "Title'.
+_INNER_OPENER_RE = re.compile(r"\s(\*\*|[*_\"“])(?=[\w(])")
+_CLOSER = {"“": "”"}
+# Words that make a span's opening words a clause about a work rather than part of its title: pronouns,
+# auxiliaries, words naming a work, verbs of reading ('I'd recommend', 'The paper', 'One relevant work
+# is', 'You may also want to read'). Closed classes of English, not phrases of any one form.
+_LEAD_WORDS = _PERSONAL_WORDS | _AUX_WORDS | frozenset(
+    "one they he she this these paper papers work works study article survey reference references read see"
+    " recommend recommended suggest consult check".split()
+)
+# Capitalised words at a sentence's start that a tagger may take for a surname. Narrow on purpose:
+# 'He', 'An', 'Do', 'Le' are common family names.
+_NOT_NAMES = frozenset("the a in see paper papers one we i you our their this these".split())
+
+
+def _without_lead(t: TaggedUnit) -> TaggedUnit:
+    """The tagger's reading without a lead-in it took for a title or a name ('The paper ...': 'The'
+    is nobody); see `_title_without_lead`."""
+    authors = [a for a in t.authors if a.given or a.family.lower() not in _NOT_NAMES]
+    if len(authors) < len(t.authors):
+        t = replace(t, authors=authors)
+    cut = _title_without_lead(t.title or "")
+    return t if cut is None else replace(t, title=cut[0], title_marked=t.title_marked or cut[1])
+
+
+def _title_without_lead(title: str) -> tuple[str, bool] | None:
+    """`title` without a lead-in run into it, and whether what is left is set apart by a mark, or None
+    when there is none. Readers of references start a title in prose too early ('I'd recommend A
+    Data-Driven Approach ...', 'You may also want to read _Federated ..._', 'give an account of the
+    phenomenon in Recursive Bayesian ...'): the title starts at an emphasis or quote mark inside the
+    span whose text runs to the span's end; else, after opening words no title starts with (a plain
+    lower-case word), or that read as a clause (opening with a pronoun or article and holding a
+    pronoun, an auxiliary or a word naming a work, with lower-case content words, at least as many as
+    capitalised ones), at the first capitalised word after a plain word, if three or more title-like
+    words follow."""
+    for m in _INNER_OPENER_RE.finditer(title):
+        rest = title[m.end() :]
+        closer = _CLOSER.get(m.group(1), m.group(1))
+        if closer not in rest.rstrip(closer) and len(rest.split()) >= 2:
+            return rest.rstrip(closer + " "), True
+    words = title.split()
+    low = _lowered(words)
+    # (after a plain word only: 'An image is worth 16x16 words: Transformers for ...' is one title)
+    cut = next((i for i in range(1, len(words) - 1) if words[i][:1].isupper() and words[i - 1].isalpha() and words[i - 1].islower()), 0)
+    if not cut:
+        return None
+    if _title_start_ok(title):
+        lead, lead_low = words[1:cut], low[:cut]
+        content = [w for w, lw in zip(lead, lead_low[1:], strict=True) if lw not in _MINOR_WORDS]
+        lower = sum(w[:1].islower() for w in content)
+        opens = low[0] in _LEAD_WORDS or low[0] in _MINOR_WORDS  # ('BERT is Not a Knowledge Base': a title)
+        if not opens or not lower or not any(w in _LEAD_WORDS for w in lead_low) or lower < len(content) - lower:
+            return None
+    rest_words = words[cut:]
+    if len(rest_words) < 3 or (not _title_cased(rest_words, low[cut:]) and _title_shape(" ".join(rest_words)) != _TITLE):
+        return None
+    return " ".join(rest_words), False
 
 
 def _tagged_evidence(t: TaggedUnit, works: bool) -> int:
@@ -882,6 +946,11 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
         # A line of prose that cites twice is prose, even if it parses like one reference.
         s = text[u.start : u.end]
         ref = _fix_fields(parse_reference(s), s)
+        if not u.item and ref.title:
+            cut = _title_without_lead(ref.title)  # a sentence: 'One relevant work is Title (2009) by ...'
+            if cut is not None:
+                ref.title = cut[0]
+                ref.title_marked = ref.title_marked or cut[1]
         evidence = _is_reference(ref, s, u)
         if evidence == _CITES:
             return [_citation(text, u.start, u.end, ref)]
@@ -1362,8 +1431,9 @@ def _title_before(text: str, pos: int, a: int) -> re.Match[str] | None:
     """A quoted or italic title that ends at most 6 characters before `pos`."""
     for k in range(pos - 1, max(a, pos - 7) - 1, -1):
         ch = text[k]
-        if ch in "\"”*":
-            o = text.rfind("“" if ch == "”" else ch, max(a, k - 301), k)
+        if ch in "\"”*_":
+            mark = "**" if ch == "*" and text[k - 1 : k] == "*" else ch
+            o = text.rfind("“" if ch == "”" else mark, max(a, k - 301), k - len(mark) + 1)
             m = _PROSE_TITLE_RE.fullmatch(text, o, k + 1) if o >= 0 else None
             return m if m and _gap_ok(text[k + 1 : pos]) else None
         if ch.isalnum():
@@ -1377,7 +1447,7 @@ def _title_after(text: str, pos: int, b: int) -> re.Match[str] | None:
     gap = _IN_GAP_RE.match(text, pos, b)
     ks = [gap.end()] if gap else []
     for k in range(pos, min(b, pos + 7)):
-        if text[k] in "\"“*":
+        if text[k] in "\"“*_":
             ks.append(k)
             break
         if text[k].isalnum():
