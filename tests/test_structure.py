@@ -229,6 +229,41 @@ def test_markdown_table_header_synonyms_any_order() -> None:
     assert cites[1].arxiv_id == "1706.03762" and cites[0].raw.startswith("2016 |")
 
 
+# --- tagged exchange formats: RIS, refer/EndNote ----------------------------------------------------------------
+
+
+def test_ris_records_fenced_or_not() -> None:
+    ris = (
+        "TY  - JOUR\nAU  - Vaswani, Ashish\nAU  - Shazeer, Noam\nTI  - Attention Is All You Need\nPY  - 2017\n"
+        "JO  - Advances in Neural Information Processing Systems\nER  -\n\n"
+        "TY  - CONF\nAU  - He, Kaiming\nAU  - Zhang, Xiangyu\nT1  - Deep Residual Learning for Image Recognition\n"
+        "Y1  - 2016/06/27\nT2  - CVPR\nDO  - 10.1109/CVPR.2016.90\nN1  - cited 200,000 times\nER  - \n"
+    )
+    for text in ("Here they are in RIS format:\n\n" + ris, "```ris\n" + ris + "```\n"):
+        cites = extract_citations(text)
+        _exact(text, cites)
+        assert [(c.title, _families(c), c.year, c.venue) for c in cites] == [
+            ("Attention Is All You Need", ["Vaswani", "Shazeer"], 2017, "Advances in Neural Information Processing Systems"),
+            ("Deep Residual Learning for Image Recognition", ["He", "Zhang"], 2016, "CVPR"),
+        ]
+        assert cites[1].doi == "10.1109/cvpr.2016.90" and cites[0].authors[0].given == "Ashish"
+
+
+def test_refer_endnote_records() -> None:
+    text = (
+        "In EndNote format:\n\n%0 Journal Article\n%A He, Kaiming\n%A Zhang, Xiangyu\n"
+        "%T Deep Residual Learning for Image Recognition\n%D 2016\n%J CVPR\n\n"
+        "%0 Conference Paper\n%A Bahdanau, Dzmitry\n%T Neural Machine Translation by Jointly Learning to Align and Translate\n"
+        "%D 2015\n%B ICLR"
+    )
+    cites = extract_citations(text)
+    _exact(text, cites)
+    assert [(c.title, _families(c), c.year, c.venue) for c in cites] == [
+        ("Deep Residual Learning for Image Recognition", ["He", "Zhang"], 2016, "CVPR"),
+        ("Neural Machine Translation by Jointly Learning to Align and Translate", ["Bahdanau"], 2015, "ICLR"),
+    ]
+
+
 # --- nothing bibliographic, malformed blocks ------------------------------------------------------------------
 
 
@@ -243,6 +278,8 @@ def test_markdown_table_header_synonyms_any_order() -> None:
         "| Dataset | Year | Size |\n|---|---|---|\n| ImageNet | 2012 | 1.28M |\n| COCO | 2014 | 330K |",
         "```latex\n\\begin{equation}\n  L = -\\sum_i y_i \\log p_i\n\\end{equation}\n```",
         "Key settings:\n\n- batch size: 256\n- warmup: 10k steps (as in the 2019 recipe)\n",
+        "TY  - JOUR\nAB  - An abstract with no title, no author, from 2019.\nER  -",
+        "%0 Generic\n%X 50% of the 2020 runs used %d format strings",
     ],
 )
 def test_non_bibliographic_blocks_yield_nothing(text: str) -> None:
@@ -300,6 +337,8 @@ _REF = {"title": "A paper on things", "authors": ["Ann Smith", "Bob Jones"], "ye
         "[\n" * 19_000,
         "```yaml\n" + "- title: A paper on things\n  authors: [Ann Smith]\n  year: 2020\n" * 15_000 + "```",
         "Title: A paper on things\nAuthors: Ann Smith\nYear: 2020\n\n" * 4_900,
+        "TY  - JOUR\nTI  - A paper on things\n" + "AU  - Smith, Ann\n" * 50_000 + "ER  -\n",
+        "%0 Journal Article\n%T A paper on things\n%A Ann Smith\n%D 2020\n\n" * 18_000,
         "| Title | Authors | Year |\n|---|---|---|\n" + "| A paper on things | Ann Smith | 2020 |\n" * 19_000,
         "\\begin{thebibliography}{9}\n" + "\\bibitem{a} A. Smith. \\newblock A title here. \\newblock In {\\em Venue}, 2020.\n" * 14_000,
         "\\bibitem{a} " + "{" * 500_000,

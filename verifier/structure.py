@@ -1,4 +1,4 @@
-"""Read the structured blocks of an answer: JSON, YAML, HTML, LaTeX bibliographies, headed markdown tables.
+"""Read the structured blocks of an answer: JSON, YAML, HTML, LaTeX bibliographies, RIS and EndNote, headed tables.
 
 Asked for "structured" output, an LLM writes its references as a JSON array of objects (fenced or not,
 perhaps under a "references" key), YAML or "Title: ... / Authors: ..." blocks, an HTML `<ol>` or
@@ -13,7 +13,9 @@ fields are spread over lines or hidden in markup), so they are read here first, 
   JSON Lines), YAML (`yaml.compose`, whose nodes carry their marks), "Key: value" groups that YAML
   can't read (unquoted colons, `**Title:**` labels), HTML (`html.parser` with character offsets:
   `<li>`, `<dd>`, `<p>`, `<table>` rows under a `<th>` header, `<cite>`, `<a href>`, fields named by
-  `class`), and LaTeX (`\\bibitem` bodies converted with pylatexenc, then read by `refparse`);
+  `class`), LaTeX (`\\bibitem` bodies converted with pylatexenc, then read by `refparse`), and the
+  tagged exchange formats reference managers and LLMs asked for them write, RIS ('TY  - JOUR',
+  'AU  - ...', 'ER  -') and refer/EndNote ('%0 ...', '%A ...', '%T ...'), their tags read as keys;
 * where a structure names its fields (JSON and YAML keys, a table header, `<cite>`, a `class`), they
   are taken from it: keys and headers are matched by meaning (`_roles`: "Paper", "Author(s)",
   "Published", "Journal/Conference", "container-title", "paperTitle" ...), authors may be a string, a
@@ -434,6 +436,30 @@ _ASSIGN_RE = re.compile(
 _CONT_ITEM_RE = re.compile(r"[ \t]{1,16}[-*+•][ \t]+")
 _FENCE_LINE_RE = re.compile(r"[ \t]{0,3}(?:`{3,}|~{3,})")
 _HEADING_LINE_RE = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+# Tagged exchange formats: RIS ('TY  - JOUR', 'AU  - Vaswani, Ashish', 'ER  -') and refer/EndNote
+# ('%0 Journal Article', '%A He, Kaiming', '%T Title'). One field a line, a tag naming it; authors repeat.
+_RIS_LINE_RE = re.compile(r"(?P<indent>)(?P<item>)(?P<body>(?P<key>[A-Z][A-Z0-9])[ \t]{1,2}-)(?:[ \t]+|$)")
+_REFER_LINE_RE = re.compile(r"(?P<indent>)(?P<item>)(?P<body>%(?P<key>[0-9A-Z@]))(?:[ \t]+|$)")
+# Each tag as the field name `_roles` reads; tags not listed are no field ('note').
+_TAG_NAMES: dict[str, dict[str, str]] = {
+    "ris": {"TI": "title", "T1": "title", "CT": "title", "BT": "booktitle", "AU": "author", "A1": "author",
+            "ED": "editor", "A2": "editor", "PY": "year", "Y1": "year", "DA": "date", "JO": "journal",
+            "JF": "journal", "JA": "journal", "J2": "journal", "T2": "journal", "DO": "doi", "UR": "url",
+            "SN": "isbn"},
+    "refer": {"T": "title", "A": "author", "E": "editor", "D": "year", "J": "journal", "B": "booktitle",
+              "R": "doi", "U": "url", "@": "isbn"},
+}
+_TAG_OPENERS = {"ris": frozenset({"TY", "TI", "T1", "AU", "A1"}), "refer": frozenset({"0", "A", "T"})}
+_LINE_RES = {"colon": _KEY_LINE_RE, "eq": _EQ_KEY_LINE_RE, "ris": _RIS_LINE_RE, "refer": _REFER_LINE_RE}
+
+
+def _tagged_format(text: str, a: int, b: int) -> str | None:
+    """'ris' or 'refer' when the line `text[a:b]` opens a record in that format, else None."""
+    for kind in ("ris", "refer"):
+        m = _LINE_RES[kind].match(text, a, b)
+        if m is not None and m.group("key") in _TAG_OPENERS[kind]:
+            return kind
+    return None
 
 
 def _bib_key_line(text: str, a: int, b: int, eq: bool = False) -> re.Match[str] | None:
@@ -450,11 +476,16 @@ def _bib_key_line(text: str, a: int, b: int, eq: bool = False) -> re.Match[str] 
     return None
 
 
-def _kv_tree(text: str, lines: list[tuple[int, int]], eq: bool = False) -> _Node:
+def _kv_tree(text: str, lines: list[tuple[int, int]], eq: bool = False, kind: str | None = None) -> _Node:
     """'Key: value' lines grouped into mappings: a group ends at a blank line, at a non-key line, at a list
     item, or where a field it already has comes again. Values may wrap onto indented lines, and a key
     with no value may be followed by '- item' lines (a list); indented 'key:' lines under it are a nested
-    mapping, which is no field of the group and is skipped."""
+    mapping, which is no field of the group and is skipped. `kind` 'eq' reads 'key = value' lines, 'ris'
+    and 'refer' tagged lines ('AU  - ...', '%A ...'): there a record opens at 'TY'/'%0' and closes at
+    'ER', and a repeated author tag adds an author."""
+    kind = kind or ("eq" if eq else "colon")
+    line_re = _LINE_RES[kind]
+    tags = _TAG_NAMES.get(kind)
     groups: list[_Node] = []
     cur: _Node | None = None
     seen: set[str] = set()
@@ -479,21 +510,40 @@ def _kv_tree(text: str, lines: list[tuple[int, int]], eq: bool = False) -> _Node
         if nested >= 0 and indent > nested:
             continue
         nested = -1
-        m = (_EQ_KEY_LINE_RE if eq else _KEY_LINE_RE).match(text, a, b)
+        m = line_re.match(text, a, b)
+        if tags is not None and m is not None:
+            tag = m.group("key")
+            if tag in ("TY", "0", "ER"):
+                close()  # a record's first and last line
+                if tag == "ER":
+                    continue
+                cur = _Node("m", m.start("body"), -1)
+            key = tags.get(tag, "note")
+            if key == "author" and cur is not None and "authors" in seen and last is not None and cur.pairs[-1][0] == "author":
+                ve = _rstrip(text, m.end(), b)
+                prev = cur.pairs[-1][2]
+                if prev.kind != "l":
+                    prev = _Node("l", prev.start, prev.end, items=[prev])
+                    cur.pairs[-1] = ("author", cur.pairs[-1][1], prev)
+                prev.items.append(_kv_scalar(text, m.end(), ve))
+                prev.end = ve
+                last = prev.items[-1]
+                continue
         if m is not None and open_key >= 0 and indent > open_key and not m.group("item"):
             nested, open_key = open_key, -1  # 'experiment:' then '  title: ...': a nested mapping
             continue
         open_key = -1
         if m is not None and (not m.group("item") or not _CONT_ITEM_RE.match(text, a, b) or cur is None or not last or last.kind != "l"):
-            roles = _roles(m.group("key"))
+            key = m.group("key") if tags is None else tags.get(m.group("key"), "note")
+            roles = _roles(key)
             role = next(iter(sorted(roles)), "") if roles else ""
             if m.group("item") or cur is None or (role and role in seen):
                 close()
                 cur = _Node("m", m.start("body"), -1)
             seen.add(role)
             vs, ve = m.end(), _rstrip(text, m.end(), b)
-            key, kstart = m.group("key"), m.start("body")
-            for im in _INLINE_KEY_RE.finditer(text, vs, ve):  # 'Title: X | Authors: Y | Year: 2017' on one line
+            kstart = m.start("body")
+            for im in _INLINE_KEY_RE.finditer(text, vs, ve) if tags is None else ():  # 'Title: X | Authors: Y' on one line
                 if not _roles(im.group("key")):
                     continue
                 cut = _rstrip(text, vs, im.start())
@@ -1547,9 +1597,10 @@ _HTML_START_RE = re.compile(r"[ \t]{0,12}<(?:[A-Za-z][\w-]{0,20})")
 _BIB_ENTRY_RE = re.compile(r"\s{0,20}@[A-Za-z]{2,30}[ \t]{0,5}[{(]")
 
 
-def _yaml_extent(text: str, lines: list[tuple[int, int]], i: int, stop: int) -> int:
+def _yaml_extent(text: str, lines: list[tuple[int, int]], i: int, stop: int, kind: str = "colon") -> int:
     """The line after the YAML-like run that starts at line `i`: key lines, list items, indented lines;
-    over a blank line only when a key line or list item follows."""
+    over a blank line only when a key line or list item follows. `kind` 'ris' or 'refer': tagged lines."""
+    line_re = _LINE_RES[kind]
     last = i
     j = i + 1
     gap = False
@@ -1563,7 +1614,7 @@ def _yaml_extent(text: str, lines: list[tuple[int, int]], i: int, stop: int) -> 
             continue
         if _FENCE_LINE_RE.match(text, a, b) or _HEADING_LINE_RE.match(text, a, b):
             break
-        key = _KEY_LINE_RE.match(text, a, b)
+        key = line_re.match(text, a, b)
         if gap and not (key or _CONT_ITEM_RE.match(text, a, b) or text[a:b].lstrip()[:2] in ("- ", "-\t")):
             break
         if not (key or text[a] in " \t" or text[a:b].lstrip()[:1] in "-#"):
@@ -1579,7 +1630,8 @@ def _yaml_extent(text: str, lines: list[tuple[int, int]], i: int, stop: int) -> 
 # table's delimiter row, an indented code line, or a 'key:' / 'key =' line (checked further by the readers).
 _TRIGGER_RE = re.compile(
     r"^[ \t>]{0,12}(?:[`~]{3}|<[A-Za-z]|[\[{|]|(?:[-*+•]|\d{1,3}[.)])?[ \t]{0,4}[*_]{0,3}[\"']?[A-Za-z#][\w ./()&'#-]{0,40}[*_\"']{0,3}[ \t]{0,2}[*_]{0,3}[:=])"
-    r"|\|[ \t]{0,5}:?-{2,}|^(?: {4}|\t)[ \t]{0,40}\S",
+    r"|\|[ \t]{0,5}:?-{2,}|^(?: {4}|\t)[ \t]{0,40}\S"
+    r"|^(?:TY[ \t]{1,2}-|%0[ \t])",  # RIS, refer/EndNote
     re.MULTILINE,
 )
 
@@ -1669,8 +1721,9 @@ def read_structures(text: str) -> Structures:
                 if _JSON_START_RE.match(text, la, lb):
                     _block(text, lines, i, n_lines, la, len(text), budget, take, fenced=False)
                     break
-                if _bib_key_line(text, la, lb):
-                    end = _yaml_extent(text, lines, i, n_lines)
+                tagged = _tagged_format(text, la, lb)
+                if tagged or _bib_key_line(text, la, lb):
+                    end = _yaml_extent(text, lines, i, n_lines, tagged or "colon")
                     _block(text, lines, i, end, la, lines[end - 1][1], budget, take, fenced=False)
                     break
     out.spans.sort()
@@ -1716,6 +1769,13 @@ def _block(text: str, lines: list[tuple[int, int]], l0: int, l1: int, a: int, b:
     # YAML, or 'Key: value' groups
     first = next((i for i in range(l0, l1) if text[slice(*lines[i])].strip()), None)
     if first is None:
+        return
+    tagged = _tagged_format(text, *lines[first])
+    if tagged:  # RIS or refer/EndNote records
+        cites = _tree_citations(text, _kv_tree(text, lines[l0:l1], kind=tagged), budget, strings=False)
+        if cites:
+            span = (a, b) if fenced else (a, max(c.end for c in cites))
+            take(cites, [span], span)
         return
     if not fenced and not _bib_key_line(text, *lines[first]):
         return
