@@ -40,8 +40,12 @@ class BibEntry:
 _ENTRY_START = re.compile(r"@[ \t]*([A-Za-z][\w:-]*)[ \t\r\n]*([{(])")
 _LINE_START_ENTRY = r"\n[ \t]*(?=@[ \t]*[A-Za-z][\w:-]*[ \t\r\n]*[{(])"
 _LINE_START_RE = re.compile(_LINE_START_ENTRY)
-_GROUP_TOKENS = re.compile(r"[{}()]|" + _LINE_START_ENTRY)
-_QUOTE_TOKENS = re.compile(r'[{}"]|' + _LINE_START_ENTRY)
+# Tokens of a braced or quoted value: an innermost group ('{GAN}': balanced, skipped whole), a run of
+# opening or closing braces (counted at once: '{' * 1,000,000 is one token, not a million), a
+# parenthesis or quote, an entry starting on a new line. No '@' inside an innermost group, so an entry
+# start is never swallowed.
+_GROUP_TOKENS = re.compile(r"\{[^{}()@]*\}|\{+|\}+|[()]|" + _LINE_START_ENTRY)
+_QUOTE_TOKENS = re.compile(r'\{[^{}"@]*\}|\{+|\}+|"|' + _LINE_START_ENTRY)
 _WS = re.compile(r"\s*")
 _WS_COMMAS = re.compile(r"[\s,]*")
 _IDENT = re.compile(r"[^\s\"#%'(),={}@]+")
@@ -106,12 +110,14 @@ class _Parser:
         depth = 0
         for m in _GROUP_TOKENS.finditer(self.text, pos):
             t = m.group(0)
-            if t == "{":
-                depth += 1
-            elif t == "}":
-                if depth == 0 and close == "}":
-                    return m.start()
-                depth = max(0, depth - 1)
+            c = t[0]
+            if c == "{":
+                if t[-1] != "}":
+                    depth += len(t)  # (else a balanced innermost group: depth unchanged)
+            elif c == "}":
+                if close == "}" and len(t) > depth:
+                    return m.start() + depth
+                depth = max(0, depth - len(t))
             elif t == ")":
                 if depth == 0 and close == ")":
                     return m.start()
@@ -124,10 +130,12 @@ class _Parser:
         depth = 0
         for m in _QUOTE_TOKENS.finditer(self.text, pos):
             t = m.group(0)
-            if t == "{":
-                depth += 1
-            elif t == "}":
-                depth = max(0, depth - 1)
+            c = t[0]
+            if c == "{":
+                if t[-1] != "}":
+                    depth += len(t)
+            elif c == "}":
+                depth = max(0, depth - len(t))
             elif t == '"':
                 if depth == 0:
                     return m.start()

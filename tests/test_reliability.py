@@ -368,9 +368,9 @@ def test_gigantic_fields_are_read_in_linear_time(scratch: Path, fmt: str) -> Non
         name, blob = _giant_dump(fmt, giant)
         path = scratch / f"giant-{name}"
         path.write_bytes(blob)
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU time of this process: other jobs on the machine do not count
         read_or_refuse(path, fmt.removesuffix("-oai"))
-        took = time.perf_counter() - t0
+        took = time.process_time() - t0
         if took > 5.0:
             slow[family] = round(took, 1)
     assert not slow, f"{fmt}: seconds to read one record with 100 KB fields: {slow}"

@@ -96,6 +96,8 @@ def test_bold_and_underscore_emphasis_set_titles_apart_in_a_paragraph() -> None:
         "Use snake_case_names and my_function_name here, not CamelCase.",
         # a name, a year and a sentence-case description: a reference's shape, but only the index can say
         "Kirby and the Forgotten Land (2022) - A new Kirby game that lets you explore a post-apocalyptic world.",
+        # a capitalised run after lower-case words is no title by itself
+        "Tip: Use Python 3.11 (2022 release) for better speed, says the Python Software Foundation.",
     ],
 )
 def test_no_evidence_of_a_work_no_citation(text: str) -> None:
@@ -115,3 +117,20 @@ def test_another_tagger_model_can_be_set_and_unset() -> None:
     assert read_tagged(text, 0, len(text)) == shipped
     assert shipped is not None and shipped.title == "A Potential-based Framework for Online Multi-class Learning"
     assert [a.family for a in shipped.authors] == ["Wang", "Jin", "Valizadegan"] and shipped.year == 2010
+
+
+@pytest.mark.parametrize(
+    ("text", "raw_start", "title", "first"),
+    [
+        ("Relevant work: Mikolov T, Chen K, Corrado G, Dean J. Efficient estimation of word representations in vector"
+         " space. 2013.", "Mikolov T", "Efficient estimation of word representations in vector space", "Mikolov"),
+        ("- Original GAN paper: Goodfellow, I. et al. (2014). Generative adversarial nets. In NeurIPS.",
+         "Goodfellow, I.", "Generative adversarial nets", "Goodfellow"),
+        ("Update: van der Maaten, L. & Hinton, G. (2008). Visualizing data using t-SNE. JMLR.",
+         "van der Maaten", "Visualizing data using t-SNE", "van der Maaten"),
+    ],
+)
+def test_a_label_before_a_reference_is_not_part_of_it(text: str, raw_start: str, title: str, first: str) -> None:
+    [c] = extract_citations(text)
+    assert c.raw.startswith(raw_start) and c.raw == text[c.start : c.end] and not c.tentative
+    assert c.title == title and c.authors[0].family == first

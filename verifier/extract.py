@@ -833,10 +833,12 @@ def _tagged_citation(text: str, a: int, b: int, works: bool) -> Citation | None:
     t = read_tagged(text, a, b)
     if t is None:
         return None
-    t = _without_lead(t)
+    t, unsure = _without_lead(t)
     evidence = _tagged_evidence(t, works)
     if evidence == _NOT_CITED:
         return None
+    if unsure and not works:
+        evidence = _TENTATIVE
     return t.citation(text, tentative=evidence == _TENTATIVE)
 
 
@@ -855,19 +857,23 @@ _LEAD_WORDS = _PERSONAL_WORDS | _AUX_WORDS | frozenset(
 _NOT_NAMES = frozenset("the a in see paper papers one we i you our their this these".split())
 
 
-def _without_lead(t: TaggedUnit) -> TaggedUnit:
+def _without_lead(t: TaggedUnit) -> tuple[TaggedUnit, bool]:
     """The tagger's reading without a lead-in it took for a title or a name ('The paper ...': 'The'
-    is nobody); see `_title_without_lead`."""
+    is nobody; see `_title_without_lead`), and whether the title was cut where only capitals said so
+    (then the fields alone do not make it a citation)."""
     authors = [a for a in t.authors if a.given or a.family.lower() not in _NOT_NAMES]
     if len(authors) < len(t.authors):
         t = replace(t, authors=authors)
     cut = _title_without_lead(t.title or "")
-    return t if cut is None else replace(t, title=cut[0], title_marked=t.title_marked or cut[1])
+    if cut is None:
+        return t, False
+    return replace(t, title=cut[0], title_marked=t.title_marked or cut[1]), not cut[2]
 
 
-def _title_without_lead(title: str) -> tuple[str, bool] | None:
-    """`title` without a lead-in run into it, and whether what is left is set apart by a mark, or None
-    when there is none. Readers of references start a title in prose too early ('I'd recommend A
+def _title_without_lead(title: str) -> tuple[str, bool, bool] | None:
+    """`title` without a lead-in run into it, whether what is left is set apart by a mark, and whether
+    the cut is sure (a mark or a clause; not when only a lower-case start and a capital said where the
+    title starts: 'says the Python Software Foundation'); None when there is no lead-in. Readers of references start a title in prose too early ('I'd recommend A
     Data-Driven Approach ...', 'You may also want to read _Federated ..._', 'give an account of the
     phenomenon in Recursive Bayesian ...'): the title starts at an emphasis or quote mark inside the
     span whose text runs to the span's end; else, after opening words no title starts with (a plain
@@ -879,14 +885,15 @@ def _title_without_lead(title: str) -> tuple[str, bool] | None:
         rest = title[m.end() :]
         closer = _CLOSER.get(m.group(1), m.group(1))
         if closer not in rest.rstrip(closer) and len(rest.split()) >= 2:
-            return rest.rstrip(closer + " "), True
+            return rest.rstrip(closer + " "), True, True
     words = title.split()
     low = _lowered(words)
     # (after a plain word only: 'An image is worth 16x16 words: Transformers for ...' is one title)
     cut = next((i for i in range(1, len(words) - 1) if words[i][:1].isupper() and words[i - 1].isalpha() and words[i - 1].islower()), 0)
     if not cut:
         return None
-    if _title_start_ok(title):
+    sure = _title_start_ok(title)
+    if sure:
         lead, lead_low = words[1:cut], low[:cut]
         content = [w for w, lw in zip(lead, lead_low[1:], strict=True) if lw not in _MINOR_WORDS]
         lower = sum(w[:1].islower() for w in content)
@@ -896,7 +903,7 @@ def _title_without_lead(title: str) -> tuple[str, bool] | None:
     rest_words = words[cut:]
     if len(rest_words) < 3 or (not _title_cased(rest_words, low[cut:]) and _title_shape(" ".join(rest_words)) != _TITLE):
         return None
-    return " ".join(rest_words), False
+    return " ".join(rest_words), False, sure
 
 
 def _tagged_evidence(t: TaggedUnit, works: bool) -> int:
@@ -948,10 +955,14 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
         ref = _fix_fields(parse_reference(s), s)
         if not u.item and ref.title:
             cut = _title_without_lead(ref.title)  # a sentence: 'One relevant work is Title (2009) by ...'
-            if cut is not None:
+            if cut is not None and cut[2]:
                 ref.title = cut[0]
                 ref.title_marked = ref.title_marked or cut[1]
         evidence = _is_reference(ref, s, u)
+        if evidence != _CITES:
+            labelled = _after_label(text, u)
+            if labelled is not None:
+                return [labelled]
         if evidence == _CITES:
             return [_citation(text, u.start, u.end, ref)]
         if evidence == _TENTATIVE and not any(not c.tentative for c in prose):
@@ -961,6 +972,30 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
             if bare:
                 return bare
     return prose
+
+
+# A short label before a reference: 'Relevant work: ', '**Foundational paper:** ', 'Original GAN paper: '.
+_LEAD_LABEL_RE = re.compile(r"[ \t]*[*_]{0,2}[A-Z][\w'’/-]*(?:[ \t]+[\w'’/-]+){0,4}[ \t]*(?:[*_]{0,2}:|:[*_]{0,2})[ \t]+")
+
+
+def _after_label(text: str, u: _Unit) -> Citation | None:
+    """The reference after a short label ('Relevant work: Mikolov T, Chen K ... 2013.'), when the unit
+    read whole is none (the label taken for an author or a title) and what follows the label has a
+    reference's shape on its own, names first: the citation then spans what follows the label."""
+    m = _LEAD_LABEL_RE.match(text, u.start, u.end)
+    if m is None or u.end - m.end() < 20:
+        return None
+    rest = text[m.end() : u.end]
+    ref = _fix_fields(parse_reference(rest), rest)
+    if not ref.authors or _is_reference(ref, rest, _Unit(m.end(), u.end, u.item, u.indent, u.works)) != _CITES:
+        return None
+    first = rest.lstrip(" *_").split(" ", 1)[0].strip(",.;")
+    if first not in (ref.authors[0].family, ref.authors[0].given) and not ref.authors[0].family.startswith(first):
+        return None  # names first, as a reference has them ('Tip: Use Python 3.11 (2022) ...' is none)
+    a0 = ref.authors[0]
+    if len(ref.authors) < 2 and not ref.et_al and not (a0.given and len(a0.given.rstrip(".")) <= 2):
+        return None  # one name, written out: 'Fire Emblem Warriors: Three Hopes (2022): A hack-and-slash game'
+    return _citation(text, m.end(), u.end, ref)
 
 
 def _bare_title_item(text: str, u: _Unit) -> list[Citation]:
