@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "CASELESS_PARTICLES",
+    "COLLEAGUES_PATTERN",
     "NAME_SUFFIXES",
     "NARRATIVE_PARTICLES",
     "NARRATIVE_PARTICLE_PATTERN",
@@ -117,6 +118,17 @@ stripped of its trailing full stop or comma."""
 WRITTEN_NAME_SUFFIXES: frozenset[str] = NAME_SUFFIXES | {s + "." for s in _ABBREVIATED_SUFFIXES}
 """`NAME_SUFFIXES` as written, with the full stop the abbreviations take ("jr."): for callers that
 compare a lower-cased token without stripping its punctuation."""
+
+
+# --- "and colleagues" ---------------------------------------------------------------------------------
+
+COLLEAGUES_PATTERN: str = (
+    r"(?:and|&|y|e|et|und)\s{1,3}(?:colleagues|co-?workers|co-?authors|colaboradores|collaborateurs|colleghi|Kollegen|coautores)"
+)
+"""What stands for the other authors after a first one in prose, as a non-capturing regex fragment:
+"and colleagues", "and co-workers", and as LLMs answering in Spanish, Portuguese, French, Italian or
+German write it ("y colaboradores", "e colaboradores", "et collaborateurs", "e colleghi", "und
+Kollegen"). Like "et al.", it sets `et_al` on the author list."""
 
 
 # --- years -------------------------------------------------------------------------------------------

@@ -134,3 +134,30 @@ def test_a_label_before_a_reference_is_not_part_of_it(text: str, raw_start: str,
     [c] = extract_citations(text)
     assert c.raw.startswith(raw_start) and c.raw == text[c.start : c.end] and not c.tentative
     assert c.title == title and c.authors[0].family == first
+
+
+@pytest.mark.parametrize(
+    ("text", "raw_start", "family", "title"),
+    [
+        # the word before a mention is not a given name, whatever the language
+        ('Following Goodfellow and colleagues (2014) in "Generative Adversarial Nets", GANs are trained as a game.',
+         "Goodfellow and colleagues (2014)", "Goodfellow", "Generative Adversarial Nets"),
+        ('Según Goodfellow y colaboradores (2014) en "Generative Adversarial Nets", las GAN se entrenan así.',
+         "Goodfellow y colaboradores (2014)", "Goodfellow", "Generative Adversarial Nets"),
+        ("Laut Goodfellow und Kollegen (2014) in „Generative Adversarial Nets“ sind GANs ein Spiel.",
+         "Goodfellow und Kollegen (2014)", "Goodfellow", "Generative Adversarial Nets"),
+        ("Selon He et al. (2016), « Deep Residual Learning for Image Recognition », les réseaux profonds ...",
+         "He et al. (2016)", "He", "Deep Residual Learning for Image Recognition"),
+    ],
+)
+def test_mentions_in_other_languages_read_like_english_ones(text: str, raw_start: str, family: str, title: str) -> None:
+    [c] = extract_citations(text)
+    assert c.raw.startswith(raw_start) and c.raw == text[c.start : c.end] and not c.tentative
+    assert [a.family for a in c.authors] == [family] and c.et_al and c.title == title
+
+
+def test_full_width_punctuation_is_read_as_ascii_and_spans_stay_exact() -> None:
+    text = "参考：Vaswani, A., Shazeer, N.（2017）. Attention is all you need. NeurIPS."
+    [c] = extract_citations(text)
+    assert c.raw == text[c.start : c.end]
+    assert c.title == "Attention is all you need" and c.year == 2017 and [a.family for a in c.authors] == ["Vaswani", "Shazeer"]

@@ -56,7 +56,13 @@ from citeproof.verifier.refparse import (
 from citeproof.verifier.structure import read_structures
 from citeproof.verifier.tagged import TaggedUnit, read_tagged
 from citeproof.verifier.venues import canonical_venue
-from citeproof.vocabulary import NARRATIVE_PARTICLE_PATTERN, PROSE_PARTICLE_PATTERN, PROSE_PARTICLES, YEAR
+from citeproof.vocabulary import (
+    COLLEAGUES_PATTERN,
+    NARRATIVE_PARTICLE_PATTERN,
+    PROSE_PARTICLE_PATTERN,
+    PROSE_PARTICLES,
+    YEAR,
+)
 
 __all__ = ["MAX_MENTIONS", "extract_citations", "link_mentions"]
 
@@ -141,7 +147,7 @@ _AUTHOR_YEAR_RE = re.compile(
 # A family name in running text: 'Vaswani', 'van der Maaten', "d'Amore", 'Álvarez'.
 _FAMILY = rf"(?:{NARRATIVE_PARTICLE_PATTERN}\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
-    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\sand\s(?:colleagues|co-?workers|co-?authors)))"
+    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\s{COLLEAGUES_PATTERN}))"
     r"(?:['’]s|(?<=s)['’])?\s\((" + YEAR + r")[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
 )
 # 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
@@ -154,9 +160,11 @@ _QUOTED_YEAR_RE = re.compile(
     r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b(' + YEAR + r')[a-z]?\)'
 )
 _PROSE_TITLE_RE = re.compile(
-    r'(?=["“*_])(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)'
+    r'(?=["“*_„«《「『])(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)'
     r"|(?<![*\w])\*\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*\*(?!\*)"  # **bold**
-    r"|(?<![\w_])_(?=[^\s_])([^_\n]{8,300})(?<=\S)_(?![\w_]))"  # _italic_ (not snake_case)
+    r"|(?<![\w_])_(?=[^\s_])([^_\n]{8,300})(?<=\S)_(?![\w_])"  # _italic_ (not snake_case)
+    r"|„([^“”\n]{8,300})[“”]|«\s?([^»\n]{8,300}?)\s?»"  # German, French quotes
+    r"|《([^》\n]{2,300})》|「([^」\n]{2,300})」|『([^』\n]{2,300})』)"  # CJK title marks
 )  # (the lookahead first: the scan skips to a quote or mark instead of trying each alternative everywhere)
 
 
@@ -168,7 +176,7 @@ _NAME = rf"(?:{PROSE_PARTICLE_PATTERN}\s)*{_NAME_TOKEN}(?:\s(?:{PROSE_PARTICLE_P
 # match is unambiguous and the regex never backtracks far.
 _PROSE_NAMES = (
     rf"{_NAME}(?:(?:,\s{{1,2}}(?:and\s|&\s)?|\s(?:and|&)\s){_NAME}){{0,40}}"
-    r"(?:,?\s(?:et\s?al\.?|and\s(?:colleagues|co-?workers|co-?authors|others)))?"
+    rf"(?:,?\s(?:et\s?al\.?|and\sothers|{COLLEAGUES_PATTERN}))?"
 )
 # After a quoted or italic title: 'by A and B (Venue, 2021)' ...
 # (or '(ICLR 2021) by A and B')
@@ -200,6 +208,9 @@ def extract_citations(text: str) -> list[Citation]:
     """Every citation in `text`, in order of position, with exact spans and parsed fields."""
     if not text or not text.strip():
         return []
+    original = text
+    if _WIDE_RE.search(text):
+        text = text.translate(_NARROW)  # one character for one: every span still points into `original`
     cites: list[Citation] = []
     skip: list[tuple[int, int]] = []
     budget = _Budget(MAX_MENTIONS)
@@ -217,7 +228,16 @@ def extract_citations(text: str) -> list[Citation]:
     cites.sort(key=lambda c: c.start)
     out = _link_mentions(text, cites, budget)
     budget.warn()
+    if text is not original:
+        out = [c.model_copy(update={"raw": original[c.start : c.end]}) for c in out]
     return out
+
+
+# Full-width forms of ASCII ('，', '（', '：', 'Ａ'), the ideographic space, full stop and comma, as CJK
+# text writes the punctuation around a citation ('He 等人（2016），《Title》，CVPR。'): read as their ASCII
+# forms, one character for one. Title marks ('《》', '「」') stay: they set titles apart.
+_NARROW = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20, 0x3001: 0x2C, 0x3002: 0x2E}
+_WIDE_RE = re.compile("[\uff01-\uff5e\u3000-\u3002]")
 
 
 # --- BibTeX and code ---------------------------------------------------------------------------
@@ -843,8 +863,9 @@ def _tagged_citation(text: str, a: int, b: int, works: bool) -> Citation | None:
 
 
 # An emphasis or quote mark opening the title inside the tagger's title span: 'read _Title', 'is "Title'.
-_INNER_OPENER_RE = re.compile(r"\s(\*\*|[*_\"“])(?=[\w(])")
-_CLOSER = {"“": "”"}
+# (after a space, or right after CJK text: '的论文《Title》')
+_INNER_OPENER_RE = re.compile(r"(?:\s|(?<=[\u3000-\u9fff\uff00-\uffef]))(\*\*|[*_\"“„«《「『])\s?(?=[\w(])")
+_CLOSER = {"“": "”", "„": "“", "«": "»", "《": "》", "「": "」", "『": "』"}
 # Words that make a span's opening words a clause about a work rather than part of its title: pronouns,
 # auxiliaries, words naming a work, verbs of reading ('I'd recommend', 'The paper', 'One relevant work
 # is', 'You may also want to read'). Closed classes of English, not phrases of any one form.
@@ -884,7 +905,7 @@ def _title_without_lead(title: str) -> tuple[str, bool, bool] | None:
     for m in _INNER_OPENER_RE.finditer(title):
         rest = title[m.end() :]
         closer = _CLOSER.get(m.group(1), m.group(1))
-        if closer not in rest.rstrip(closer) and len(rest.split()) >= 2:
+        if closer not in rest.rstrip(closer + " ") and len(rest.split()) >= 2:
             return rest.rstrip(closer + " "), True, True
     words = title.split()
     low = _lowered(words)
@@ -959,6 +980,8 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
                 ref.title = cut[0]
                 ref.title_marked = ref.title_marked or cut[1]
         evidence = _is_reference(ref, s, u)
+        if evidence == _CITES and not u.item and _prose_reads_it(text, prose, ref):
+            return prose  # 'Following Goodfellow and colleagues (2014) in "Title", GANs are ...': a sentence
         if evidence != _CITES:
             labelled = _after_label(text, u)
             if labelled is not None:
@@ -974,8 +997,27 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
     return prose
 
 
+def _prose_reads_it(text: str, prose: list[Citation], ref: ParsedReference) -> bool:
+    """Whether the prose passes already read, from its author-year mention and the title beside it,
+    the one work a sentence parsed whole as a reference names. Their reading is anchored on the mention;
+    the whole-sentence parse takes the words around it for names and venue ('Following Goodfellow',
+    'GANs are')."""
+    firm = [c for c in prose if not c.tentative]
+    if len(firm) != 1 or not ref.title:
+        return False
+    c = firm[0]
+    if not (c.title and c.authors and c.year is not None and ref.authors) or f"({c.year}" not in c.raw:
+        return False  # (a mention: 'Goodfellow et al. (2014)'; 'Koenig. 2021. "Title"' ends a reference's names)
+    # the sentence's first "author" holds the mention's first name ('Following Goodfellow'): a reference
+    # list entry starts with its own first author ('Acuna, D., Law, M. T., & Fidler, S. (2022). *Title*')
+    first, whole = c.authors[0].family, ref.authors[0]
+    before = text[max(0, c.start - 40) : c.start].split()
+    glued = bool(before) and before[-1] in whole.given.split()  # the word before the mention made a given name
+    return glued and first in f"{whole.given} {whole.family}" and fold(c.title) == fold(ref.title)
+
+
 # A short label before a reference: 'Relevant work: ', '**Foundational paper:** ', 'Original GAN paper: '.
-_LEAD_LABEL_RE = re.compile(r"[ \t]*[*_]{0,2}[A-Z][\w'’/-]*(?:[ \t]+[\w'’/-]+){0,4}[ \t]*(?:[*_]{0,2}:|:[*_]{0,2})[ \t]+")
+_LEAD_LABEL_RE = re.compile(r"[ \t]*[*_]{0,2}(?:[A-Z]|[^\W\d_a-z])[\w'’/-]*(?:[ \t]+[\w'’/-]+){0,4}[ \t]*(?:[*_]{0,2}:|:[*_]{0,2})[ \t]*")
 
 
 def _after_label(text: str, u: _Unit) -> Citation | None:
@@ -1441,7 +1483,7 @@ def _names_ok(s: str) -> bool:
     return bool(words) and looks_like_names(s) and not any(sum(ch.isupper() for ch in w[1:]) >= 2 for w in words)
 
 
-_IN_GAP_RE = re.compile(r",?\s{1,3}in\s{1,3}")
+_IN_GAP_RE = re.compile(r",?\s{1,3}(?:in|en|em|dans|im)\s{1,3}")  # (and as Spanish, French, Portuguese, German write it)
 
 
 def _with_adjacent_title(text: str, cite: Citation, a: int, b: int) -> Citation:
@@ -1462,13 +1504,20 @@ def _gap_ok(gap: str) -> bool:
     return len(gap) <= 6 and not any(ch.isalnum() for ch in gap.replace("(", "").replace(")", ""))
 
 
+# The mark that closes a quoted or emphasised title, and the one that opened it (None: the same mark).
+_CLOSING_MARKS: dict[str, str | None] = {'"': None, "*": None, "_": None, "”": "“", "“": "“", "»": "«", "》": "《", "」": "「", "』": "『"}
+
+
 def _title_before(text: str, pos: int, a: int) -> re.Match[str] | None:
     """A quoted or italic title that ends at most 6 characters before `pos`."""
     for k in range(pos - 1, max(a, pos - 7) - 1, -1):
         ch = text[k]
-        if ch in "\"”*_":
+        if ch in _CLOSING_MARKS:
             mark = "**" if ch == "*" and text[k - 1 : k] == "*" else ch
-            o = text.rfind("“" if ch == "”" else mark, max(a, k - 301), k - len(mark) + 1)
+            opener = _CLOSING_MARKS[ch]
+            o = text.rfind(opener or mark, max(a, k - 301), k - len(mark) + 1)
+            if ch == "“" and o < 0:
+                o = text.rfind("„", max(a, k - 301), k)
             m = _PROSE_TITLE_RE.fullmatch(text, o, k + 1) if o >= 0 else None
             return m if m and _gap_ok(text[k + 1 : pos]) else None
         if ch.isalnum():
@@ -1482,7 +1531,7 @@ def _title_after(text: str, pos: int, b: int) -> re.Match[str] | None:
     gap = _IN_GAP_RE.match(text, pos, b)
     ks = [gap.end()] if gap else []
     for k in range(pos, min(b, pos + 7)):
-        if text[k] in "\"“*_":
+        if text[k] in "\"“*_„«《「『":
             ks.append(k)
             break
         if text[k].isalnum():

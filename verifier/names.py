@@ -17,14 +17,14 @@ import re
 
 from citeproof.models import Author
 from citeproof.text import clean_text, fold
-from citeproof.vocabulary import NAME_SUFFIXES, PARTICLES
+from citeproof.vocabulary import COLLEAGUES_PATTERN, NAME_SUFFIXES, PARTICLES
 
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 
 # "et al.", "et. al", "and others", "& others", "and colleagues" (prose), "etc." end an author list and
 # set et_al.
 _ET_AL_RE = re.compile(
-    r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}(?:others|colleagues|co-?workers|co-?authors)\b|&\s{0,3}others\b"
+    r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}others\b|(?<!\w)" + COLLEAGUES_PATTERN + r"\b|&\s{0,3}others\b"
     r"|\betc\b\.?",
     re.IGNORECASE,
 )
