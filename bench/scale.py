@@ -14,7 +14,9 @@ offline here). For each size it prints:
   verifier process gains when it opens the index and verifies;
 * cold start: a fresh `citeproof verify` process from start to its first verdict;
 * verification, warm (after one full pass): citations/s for the HALLMARK dev BibTeX file in one call
-  (median of three passes), p50/p99 ms of single citations one call each, and F1 on the dev labels.
+  (median of three passes), p50/p99 ms of single citations one call each, and F1 on the dev labels;
+  and the answers path: citations/s over the 280 dev LLM-style answers, extracted and verified one
+  answer per call, as a chat service receives them.
 
 Everything is a ratio against the same measurement on the 31k dev index built with the same model in
 the same run (the baseline), because these machines are noisy. For a compressed (IVF-PQ) index the
@@ -26,6 +28,7 @@ spread over 10M records.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -107,7 +110,13 @@ def _child(index: Path, one: str, bib: Path) -> dict[str, float]:
     return out
 
 
-def _warm(index: Index, bib: str, labels: list[dict], singles: list[str]) -> dict[str, float]:
+def _answers(data: Path) -> list[str]:
+    """The HALLMARK dev LLM-style answers (280), for the answers path: one answer per call."""
+    with gzip.open(data / "answers_dev.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh]
+
+
+def _warm(index: Index, bib: str, labels: list[dict], singles: list[str], answers: list[str]) -> dict[str, float]:
     v = Verifier(index, today=BENCH_TODAY)
     v.verify(bib)  # warm: the model loaded, the record store's pages in the OS cache
     runs = []
@@ -126,9 +135,14 @@ def _warm(index: Index, bib: str, labels: list[dict], singles: list[str]) -> dic
         v.verify(raw)
         lat.append((time.perf_counter() - t1) * 1000)
     lat.sort()
+    t1, n_answers = time.perf_counter(), 0
+    for text in answers:  # the answers path: extract and verify one answer per call
+        n_answers += len(v.verify(text).citations)
+    answers_s = time.perf_counter() - t1
     return {
         "cit_per_s": len(report.citations) / dt, "p50_ms": statistics.median(lat),
         "p99_ms": lat[max(0, int(len(lat) * 0.99) - 1)], "F1": scores(t.rows)["F1"],
+        "answers_cit_per_s": n_answers / answers_s,
     }
 
 
@@ -156,6 +170,7 @@ def _line(name: str, r: dict, base: dict | None) -> None:
         f"{ratio('p50_ms')} p99 {r['p99_ms']:.1f} ms{ratio('p99_ms')}; F1 {r['F1']:.4f}"
         + (f" (delta {100 * (r['F1'] - base['F1']):+.2f} points)" if base else "")
     )
+    print(f"answers path (dev LLM-style answers, one per call): {r['answers_cit_per_s']:.0f} citations/s{ratio('answers_cit_per_s')}")
 
 
 def measure(name: str, dump: list[Path], out: Path, args: argparse.Namespace, bib_path: Path, labels: list[dict],
@@ -166,7 +181,7 @@ def measure(name: str, dump: list[Path], out: Path, args: argparse.Namespace, bi
     r.update(c, rss_delta=c["rss_after_bytes"] - c["rss_model_bytes"])
     index = Index(out)
     try:
-        r.update(_warm(index, bib_path.read_text(encoding="utf-8"), labels, singles))
+        r.update(_warm(index, bib_path.read_text(encoding="utf-8"), labels, singles, _answers(args.data)))
     finally:
         index.close()
     _line(name, r, base)

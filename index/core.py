@@ -12,12 +12,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import faiss
 import numpy as np
 
 from citeproof.errors import IndexCorruptError, IndexModelMismatchError
 from citeproof.index.coverage import Coverage
+from citeproof.index.dense import FlatSearch
+from citeproof.index.dense import supports as flat_search_supports
 from citeproof.index.embed import Embedder
 from citeproof.index.layout import RECORDS, VECTORS, embedding_text
 from citeproof.index.manifest import Manifest, load_manifest
@@ -106,6 +109,9 @@ class Index:
         self.vectors = make_searchable(_read_vectors(self.directory / VECTORS))
         if self.vectors.ntotal != self.manifest.count or self.vectors.d != self.manifest.dim:
             raise IndexCorruptError(f"{self.directory}: vector count or dimension differs from the manifest")
+        # a flat index is searched one thread per title, batches through BLAS, scores independent of
+        # the batch and the machine (index/dense.py); other types by FAISS itself
+        self._flat = FlatSearch(cast(faiss.IndexFlat, self.vectors)) if flat_search_supports(self.vectors) else None
         self._lock = threading.Lock()
         self._venues: dict[str, tuple[str, int]] | None = None
         self._doi_prefixes: set[str] | None = None
@@ -158,47 +164,53 @@ class Index:
         found verbatim needs no embedding (nor BM25): the exact match is the candidate, so correct
         citations are checked without running (or even loading) the model.
         """
-        with self._lock:
-            exact_titles = [self.store.by_title_key(q.title) for q in queries]
+        store = self.store
+        with self._lock:  # identifiers and exact titles: a few statements for the whole batch
+            exact_titles = store.by_title_keys([q.title for q in queries])
+            by_doi = store.by_dois([q.doi for q in queries])
+            by_arxiv = store.by_arxiv_ids([q.arxiv_id for q in queries])
+            by_pmid = store.by_pmids([q.pmid for q in queries])
         titled = [i for i, q in enumerate(queries) if q.title and (q.exhaustive or not exact_titles[i])]
         qvecs = self.embed([queries[i].title or "" for i in titled]) if titled else None
         dense_lists: dict[int, list[tuple[int, float]]] = {}
         if qvecs is not None and self.manifest.count:
-            sims, idx = self.vectors.search(qvecs, min(k, self.manifest.count))
+            kk = min(k, self.manifest.count)
+            sims, idx = self._flat.search(qvecs, kk) if self._flat else self.vectors.search(qvecs, kk)
             for j, i in enumerate(titled):
                 dense_lists[i] = [(int(p) + 1, float(s)) for p, s in zip(idx[j], sims[j], strict=True) if p >= 0]
 
-        results: list[list[Hit]] = []
+        # Verifying bounds BM25's cost by skipping common words (the dense search covers a title made
+        # only of them); an exhaustive search (the retriever) uses every word.
+        verify_max_df = max(LEXICAL_MIN_DF_CAP, self.manifest.count // 200)
+        fused: list[dict[int, Hit]] = []
         with self._lock:
             for i, q in enumerate(queries):
                 hits: dict[int, Hit] = {}
-
-                def add(rowids: Sequence[int], via: str, hits: dict[int, Hit] = hits) -> None:
-                    for rank, rowid in enumerate(rowids):
-                        h = hits.setdefault(rowid, Hit(record=None, rowid=rowid))  # type: ignore[arg-type]
-                        h.via.add(via)
-                        h.rrf += 1.0 / (_RRF_K + rank)
-
-                add(self.store.by_doi(q.doi), "doi")
-                add(self.store.by_arxiv(q.arxiv_id), "arxiv")
-                add(self.store.by_pmid(q.pmid), "pmid")
-                add(exact_titles[i], "title")
+                # fused in this order: equal RRF scores keep it (the sort below is stable)
+                _fuse(hits, by_doi[i], "doi")
+                _fuse(hits, by_arxiv[i], "arxiv")
+                _fuse(hits, by_pmid[i], "pmid")
+                _fuse(hits, exact_titles[i], "title")
                 if q.exhaustive or not exact_titles[i]:
-                    # Verifying bounds BM25's cost by skipping common words (the dense search covers a
-                    # title made only of them); an exhaustive search (the retriever) uses every word.
-                    max_df = None if q.exhaustive else max(LEXICAL_MIN_DF_CAP, self.manifest.count // 200)
-                    add([r for r, _ in self.store.lexical(q.title, q.authors, k=k, max_df=max_df)], "lexical")
+                    max_df = None if q.exhaustive else verify_max_df
+                    _fuse(hits, [r for r, _ in store.lexical(q.title, q.authors, k=k, max_df=max_df)], "lexical")
                 dense = dense_lists.get(i, [])
-                add([r for r, _ in dense], "dense")
+                _fuse(hits, [r for r, _ in dense], "dense")
                 for r, sim in dense:
                     hits[r].dense = sim
-                records = self.store.get_rows(hits)
-                for rowid, h in list(hits.items()):
-                    if rowid not in records:
-                        del hits[rowid]
-                        continue
-                    h.record = records[rowid]
-                results.append(sorted(hits.values(), key=lambda h: -h.rrf))
+                fused.append(hits)
+            # every candidate record of the batch read at once (and once: a record retrieved for two
+            # citations is one object, as records are never modified)
+            records = store.get_rows([r for hits in fused for r in hits])
+        results: list[list[Hit]] = []
+        for hits in fused:
+            found = []
+            for rowid, h in hits.items():
+                rec = records.get(rowid)
+                if rec is not None:
+                    h.record = rec
+                    found.append(h)
+            results.append(sorted(found, key=_by_rrf))
         return results
 
     def iter_records(self, batch: int = 10_000) -> Iterator[Record]:
@@ -215,6 +227,23 @@ class Index:
 
     def close(self) -> None:
         self.store.close()
+
+
+_RRF_WEIGHTS = tuple(1.0 / (_RRF_K + rank) for rank in range(256))
+
+
+def _fuse(hits: dict[int, Hit], rowids: Sequence[int], via: str) -> None:
+    """Add one ranked list of row ids to `hits` by reciprocal-rank fusion."""
+    for rank, rowid in enumerate(rowids):
+        h = hits.get(rowid)
+        if h is None:
+            h = hits[rowid] = Hit(record=None, rowid=rowid)  # type: ignore[arg-type]
+        h.via.add(via)
+        h.rrf += _RRF_WEIGHTS[rank] if rank < len(_RRF_WEIGHTS) else 1.0 / (_RRF_K + rank)
+
+
+def _by_rrf(h: Hit) -> float:
+    return -h.rrf
 
 
 def _read_vectors(path: Path) -> faiss.Index:

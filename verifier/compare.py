@@ -8,11 +8,12 @@ names, the year, the venue's canonical name, the identifier.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.models import Author
@@ -20,10 +21,14 @@ from citeproof.text import title_key, tokens
 
 __all__ = [
     "AuthorMatch",
+    "CitedAuthors",
     "IdMatch",
     "TitleMatch",
+    "cited_authors",
+    "cited_ids",
     "compare_authors",
     "compare_doi",
+    "compare_ids",
     "compare_titles",
     "family_key",
     "is_placeholder_author",
@@ -47,21 +52,39 @@ def _main_title(title: str) -> str:
     return parts[0] if parts else title
 
 
+class _TitleForm(NamedTuple):
+    """What title comparison reads of a title, computed once per distinct title (cached): a cited
+    title is compared with every candidate, and a record's title with every citation it is a
+    candidate for."""
+
+    key: str  # title_key(title)
+    words: tuple[str, ...]  # tokens(title)
+    text: str  # the tokens joined by spaces (what the similarity is measured on)
+    word_set: frozenset[str]
+    main_key: str  # title_key of the main title (before a colon, dash or question mark)
+    main_words: int  # tokens in the main title
+
+
+@lru_cache(maxsize=1 << 16)
+def _title_form(title: str) -> _TitleForm:
+    words = tuple(tokens(title))
+    main = _main_title(title)
+    return _TitleForm("".join(words), words, " ".join(words), frozenset(words), title_key(main), len(tokens(main)))
+
+
 def compare_titles(cited: str, found: str) -> TitleMatch:
     """Exact on normalised text; a dropped subtitle still agrees; anything else is a different title."""
-    ck, fk = title_key(cited), title_key(found)
-    ct, ft = tokens(cited), tokens(found)
-    sim = fuzz.ratio(" ".join(ct), " ".join(ft)) / 100.0
+    c, f = _title_form(cited), _title_form(found)
+    ck, fk = c.key, f.key
     if ck and ck == fk:
         return TitleMatch(True, 1.0, True)
-    missing = tuple(w for w in ft if w not in set(ct))
-    extra = tuple(w for w in ct if w not in set(ft))
+    sim = fuzz.ratio(c.text, f.text) / 100.0
+    missing = tuple(w for w in f.words if w not in c.word_set)
+    extra = tuple(w for w in c.words if w not in f.word_set)
     # "Deep Residual Learning" for "Deep Residual Learning for Image Recognition: ..." is not a variant,
     # but "BERT" for "BERT: Pre-training of ..." is (the main title before a colon).
-    cm, fm = title_key(_main_title(cited)), title_key(_main_title(found))
-    if (cm == fk and len(tokens(_main_title(cited))) >= 2) or (
-        ck == fm and fm != fk and len(tokens(_main_title(found))) >= 1 and len(ck) >= 4
-    ):
+    cm, fm = c.main_key, f.main_key
+    if (cm == fk and c.main_words >= 2) or (ck == fm and fm != fk and f.main_words >= 1 and len(ck) >= 4):
         return TitleMatch(True, max(sim, 0.9), False, "subtitle omitted or added", missing, extra)
     return TitleMatch(False, sim, False, None, missing, extra)
 
@@ -96,12 +119,19 @@ _PLACEHOLDER_GIVEN = {"firstname", "first", "john", "jane", "author", "a", "anon
 
 def is_placeholder_author(a: Author) -> bool:
     """Names that stand for no one: 'FirstName LastName', 'John Doe', 'Anonymous', 'Author 1'."""
-    fam, giv = family_key(a), _given_key(a)
+    return _is_placeholder(_name(a.given, a.family))
+
+
+_NUMBERED_PLACEHOLDER = re.compile(r"author\d*|\d+")
+
+
+def _is_placeholder(n: _Name) -> bool:
+    fam, giv = n.family, n.given
     if fam in {"lastname", "surname", "anonymous", "unknown"} or giv in {"firstname"}:
         return True
     if fam == "doe" and giv in {"john", "jane", "j"}:
         return True
-    return bool(re.fullmatch(r"author\d*|\d+", fam))
+    return bool(_NUMBERED_PLACEHOLDER.fullmatch(fam))
 
 
 class _Name(NamedTuple):
@@ -171,71 +201,168 @@ class AuthorMatch:
 FUZZY_SCAN_MAX = 200  # authors: longer lists are matched on exact family names only
 
 
-def compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> AuthorMatch:
+_ETAL_FAMILIES = frozenset({"others", "etal"})
+
+
+class _Scan:
+    """The names of a record's authors indexed by what `_same_name` can match on besides an equal
+    family name, so that a cited name is compared only with the authors it might be: the first
+    found author it is the same person as is the one a scan of every author in order would find.
+
+    `_same_name(c, f)` with different family names holds only if all tokens are equal (`full`), the
+    family names share their first or last word, f's given name is c's family name (written the
+    other way round), or both family names have 6+ characters and a ratio >= 90; each condition has
+    its lookup here, and every author found by one is then checked with `_same_name` itself."""
+
+    def __init__(self, names: list[_Name]) -> None:
+        self.names = names
+        self.by_full: dict[tuple[str, ...], list[int]] = {}
+        self.by_word: dict[str, list[int]] = {}  # first and last word of the family name
+        self.by_given: dict[str, list[int]] = {}
+        long_names: list[str] = []
+        self.long_at: list[int] = []
+        for j, n in enumerate(names):
+            self.by_full.setdefault(n.full, []).append(j)
+            if n.family_words:
+                self.by_word.setdefault(n.family_words[0], []).append(j)
+                if n.family_words[-1] != n.family_words[0]:
+                    self.by_word.setdefault(n.family_words[-1], []).append(j)
+            if n.given:
+                self.by_given.setdefault(n.given, []).append(j)
+            if len(n.family) >= 6:
+                long_names.append(n.family)
+                self.long_at.append(j)
+        self.long_names = long_names
+
+    def first(self, c: _Name, used: set[int]) -> int | None:
+        """The first author (in record order) not in `used` that `_same_name` pairs with `c`."""
+        if not c.family:
+            return None
+        found: set[int] = set(self.by_full.get(c.full, ()))
+        if c.family_words:
+            found.update(self.by_word.get(c.family_words[0], ()))
+            found.update(self.by_word.get(c.family_words[-1], ()))
+        if c.given:
+            found.update(self.by_given.get(c.family, ()))
+        if len(c.family) >= 6 and self.long_names:
+            # a cutoff below `_same_name`'s 90: this only proposes, `_same_name` decides
+            near = process.extract(c.family, self.long_names, scorer=fuzz.ratio, score_cutoff=89, limit=None)
+            found.update(self.long_at[i] for _, _, i in near)
+        return next((j for j in sorted(found) if j not in used and _same_name(c, self.names[j])), None)
+
+
+class CitedAuthors(NamedTuple):
+    """A citation's author list as `compare_authors` reads it, prepared once per citation
+    (`cited_authors`) rather than once per candidate record."""
+
+    authors: Sequence[Author]
+    names: list[_Name]
+    displays: list[str]  # `Author.display()` of each
+    placeholders: list[str]  # display names of the placeholder authors
+    # what `_same_name` can pair a found name with besides an equal family name (`_may_pair_otherwise`)
+    fulls: frozenset[tuple[str, ...]]
+    words: frozenset[str]  # first and last words of the family names
+    given_families: frozenset[str]  # family names of authors with given names (written the other way round)
+    long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
+
+
+def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
+    names = [_name(c.given, c.family) for c in cited]
+    displays = [c.display() for c in cited]
+    return CitedAuthors(
+        cited,
+        names,
+        displays,
+        [d for d, n in zip(displays, names, strict=True) if _is_placeholder(n)],
+        frozenset(n.full for n in names if n.family),
+        frozenset(w for n in names if n.family for w in (n.family_words[:1] + n.family_words[-1:])),
+        frozenset(n.family for n in names if n.family and n.given),
+        tuple(n.family for n in names if len(n.family) >= 6),
+    )
+
+
+def _may_pair_otherwise(cited: CitedAuthors, found: list[_Name]) -> bool:
+    """Whether `_same_name` might pair a cited name with a found one of another family name. False
+    means no `_Scan` can find anything: most candidate records of a citation are other works, whose
+    authors share no name with it, and this rules them out with a few set lookups per author. Each
+    test is implied by one of `_same_name`'s conditions (see `_Scan`)."""
+    for f in found:
+        if not f.family:
+            continue
+        fw = f.family_words
+        if f.full in cited.fulls or fw[0] in cited.words or fw[-1] in cited.words:
+            return True
+        if f.given and f.given in cited.given_families:
+            return True
+        if len(f.family) >= 6 and cited.long_families:
+            # a cutoff below `_same_name`'s 90: this only proposes
+            if process.extractOne(f.family, cited.long_families, scorer=fuzz.ratio, score_cutoff=89) is not None:
+                return True
+    return False
+
+
+def compare_authors(cited: Sequence[Author] | CitedAuthors, et_al: bool, found: Sequence[Author]) -> AuthorMatch:
     """All cited authors must be authors of the work, first author first, and the list complete
-    unless it says 'et al.'/'and others' (a silently truncated list is a known hallucination)."""
-    found_real = [a for a in found if family_key(a) not in {"others", "etal"}]
-    found_truncated = len(found_real) < len(found)
-    placeholders = [a.display() for a in cited if is_placeholder_author(a)]
+    unless it says 'et al.'/'and others' (a silently truncated list is a known hallucination).
+    `cited` may be prepared by `cited_authors`, when one citation is compared with many records."""
+    prepared = cited if isinstance(cited, CitedAuthors) else cited_authors(cited)
+    cited, cited_names, placeholders = prepared.authors, prepared.names, prepared.placeholders
+    names = [_name(f.given, f.family) for f in found]
+    real = [j for j, n in enumerate(names) if n.family not in _ETAL_FAMILIES]  # found_real, by index
+    found_truncated = len(real) < len(found)
+    real_names = [names[j] for j in real]
     used: set[int] = set()
     matched = 0
     unmatched: list[str] = []
     # Same family name first, looked up in a dict: a record can list thousands of authors (physics
     # and genomics collaborations), and scanning them all for each cited name made one comparison
-    # cost tens of ms. The full scan (split names, particles, transliterations) runs for a name not
-    # found that way, over lists of up to FUZZY_SCAN_MAX authors.
+    # cost tens of ms. The other ways to be the same name (split names, particles, transliterations)
+    # are looked for in a name not found that way, in lists of up to FUZZY_SCAN_MAX authors (`_Scan`:
+    # the first such author in the list, as a scan in order would find; authors with the same family
+    # name are never that author, as `_same_name` just rejected them).
     by_family: dict[str, list[int]] = {}
-    for j, f in enumerate(found_real):
-        by_family.setdefault(family_key(f), []).append(j)
-    for c in cited:
-        cn = _name(c.given, c.family)
-        same = by_family.get(cn.family, ())
-        hit = next(
-            (
-                j
-                for j in same
-                if j not in used and _same_name(cn, _name(found_real[j].given, found_real[j].family))
-            ),
-            None,
-        )
-        if hit is None and len(found_real) <= FUZZY_SCAN_MAX:
-            hit = next(
-                (
-                    j
-                    for j, f in enumerate(found_real)
-                    if j not in used and _same_name(cn, _name(f.given, f.family))
-                ),
-                None,
-            )
+    for j, n in enumerate(real_names):
+        by_family.setdefault(n.family, []).append(j)
+    scan: _Scan | None = None
+    scannable: bool | None = None  # whether a scan could find anything (decided at the first need)
+    for display, cn in zip(prepared.displays, cited_names, strict=True):
+        hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, real_names[j])), None)
+        if hit is None and len(real_names) <= FUZZY_SCAN_MAX:
+            if scannable is None:
+                scannable = _may_pair_otherwise(prepared, real_names)
+            if scannable:
+                if scan is None:
+                    scan = _Scan(real_names)
+                hit = scan.first(cn, used)
         if hit is None:
-            unmatched.append(c.display())
+            unmatched.append(display)
         else:
             used.add(hit)
             matched += 1
     problems: list[str] = []
     if placeholders:
         problems.append("placeholder author names: " + ", ".join(placeholders))
-    if unmatched and found_truncated and matched >= len(found_real):
+    if unmatched and found_truncated and matched >= len(real):
         # the record lists only its first authors ("... and others"): later cited names can't be checked
         unmatched = []
     if unmatched:
         problems.append("not authors of this work: " + ", ".join(unmatched))
-    if cited and found_real and not _same_person(cited[0], found_real[0]) and not unmatched:
-        problems.append(f"first author is {found_real[0].display()}, not {cited[0].display()}")
-    if not unmatched and not et_al and not found_truncated and matched < len(found_real):
-        problems.append(f"lists {matched} of {len(found_real)} authors without 'et al.'")
+    if cited and real and not _same_name(cited_names[0], real_names[0]) and not unmatched:
+        problems.append(f"first author is {found[real[0]].display()}, not {prepared.displays[0]}")
+    if not unmatched and not et_al and not found_truncated and matched < len(real):
+        problems.append(f"lists {matched} of {len(real)} authors without 'et al.'")
     denom = max(len(cited), 1)
     sim = matched / denom
-    if not et_al and not found_truncated and found_real:
-        sim = matched / max(len(cited), len(found_real))
+    if not et_al and not found_truncated and real:
+        sim = matched / max(len(cited), len(real))
     return AuthorMatch(
         agrees=not problems and matched > 0,
         similarity=round(sim, 4),
         matched=matched,
         cited_count=len(cited),
-        found_count=len(found_real),
+        found_count=len(real),
         problems=problems,
-        placeholders=placeholders,
+        placeholders=list(placeholders),
     )
 
 
@@ -250,10 +377,24 @@ def compare_doi(
     cited_doi: str | None, cited_arxiv: str | None, rec_doi: str | None, rec_arxiv: str | None
 ) -> IdMatch | None:
     """Does the cited DOI / arXiv id identify this record? arXiv DOIs (10.48550/arXiv.X) equal arXiv ids."""
-    cd, ca = norm_doi(cited_doi), norm_arxiv_id(cited_arxiv)
-    rd, ra = norm_doi(rec_doi), norm_arxiv_id(rec_arxiv)
+    return compare_ids(cited_ids(cited_doi, cited_arxiv), rec_doi, rec_arxiv)
+
+
+def cited_ids(doi: str | None, arxiv_id: str | None) -> tuple[str | None, str | None]:
+    """A citation's DOI and arXiv id as `compare_ids` compares them (normalised; an arXiv DOI gives
+    the arXiv id too): prepared once per citation rather than once per candidate record."""
+    cd, ca = norm_doi(doi), norm_arxiv_id(arxiv_id)
     if cd and cd.startswith("10.48550/arxiv."):
         ca = ca or norm_arxiv_id(cd)
+    return cd, ca
+
+
+def compare_ids(cited: tuple[str | None, str | None], rec_doi: str | None, rec_arxiv: str | None) -> IdMatch | None:
+    """`compare_doi` with the cited side prepared by `cited_ids`."""
+    cd, ca = cited
+    if not cd and not ca:
+        return None
+    rd, ra = norm_doi(rec_doi), norm_arxiv_id(rec_arxiv)
     if rd and rd.startswith("10.48550/arxiv."):
         ra = ra or norm_arxiv_id(rd)
     if cd:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
 from citeproof.verifier.bare_mentions import is_bare_mention, settle_bare_mention
 from citeproof.verifier.extract import extract_citations
+from citeproof.verifier.gc_pause import gc_paused
 from citeproof.verifier.stream import astream as astream_results
 from citeproof.verifier.stream import stream as stream_results
 
@@ -166,6 +167,15 @@ class Verifier:
             return False, [f"not in this index ({n:,} records); a bare title cannot be placed in its coverage"]
         return False, ["not in this index, which holds " + "; ".join(held)]
 
+    @staticmethod
+    def _bounded(citations: Sequence[Citation]) -> Sequence[Citation]:
+        """`citations` with at most `MAX_TENTATIVE` tentative ones (the first)."""
+        tentative = [i for i, c in enumerate(citations) if c.tentative]
+        if len(tentative) > MAX_TENTATIVE:  # speculative lookups are bounded: the first ones are made
+            extra = set(tentative[MAX_TENTATIVE:])
+            return [c for i, c in enumerate(citations) if i not in extra]
+        return citations
+
     def check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
         """Verify already-extracted citations (one batched retrieval for all of them).
 
@@ -174,11 +184,9 @@ class Verifier:
         title-like span with no other sign of citing) is returned only if the index holds a work with
         its title (`decide.keeps_tentative`); otherwise it was no citation and is left out. At most
         `MAX_TENTATIVE` of them are looked up."""
-        tentative = [i for i, c in enumerate(citations) if c.tentative]
-        if len(tentative) > MAX_TENTATIVE:  # speculative lookups are bounded: the first ones are made
-            extra = set(tentative[MAX_TENTATIVE:])
-            citations = [c for i, c in enumerate(citations) if i not in extra]
-        results = self._check(citations, text)
+        citations = self._bounded(citations)
+        with gc_paused():
+            results = self._check(citations, text)
         return [r for c, r in zip(citations, results, strict=True) if not c.tentative or keeps_tentative(r)]
 
     def _check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
@@ -278,13 +286,47 @@ class Verifier:
         """Extract every citation in `text` and verify each one.
 
         `citations` skips extraction when the caller already extracted them (e.g. to enforce a limit)."""
-        t0 = time.perf_counter()
-        if citations is None:
-            citations = extract_citations(text)
-        t1 = time.perf_counter()
-        results = self.check(citations, text)
-        t2 = time.perf_counter()
-        return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
+        with gc_paused():
+            t0 = time.perf_counter()
+            if citations is None:
+                citations = extract_citations(text)
+            t1 = time.perf_counter()
+            results = self.check(citations, text)
+            t2 = time.perf_counter()
+            return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
+
+    def verify_many(self, texts: Sequence[str]) -> list[Report]:
+        """`verify` of each text, as one batch: the citations of every text are looked up together (one
+        model call, one dense search, a few SQLite statements), as a service that receives many
+        answers at once would. The reports are those `verify(text)` gives one by one (with a flat
+        index, the default below a million records: its search is the same whatever the batch; an
+        approximate one may rank near-equal candidates differently in another batch), except their
+        timings: `verify_s` is the batch's, shared among the texts by their number of citations."""
+        with gc_paused():
+            extracted: list[Sequence[Citation]] = []
+            extract_s: list[float] = []
+            for text in texts:
+                t0 = time.perf_counter()
+                extracted.append(self._bounded(extract_citations(text)))
+                extract_s.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            # author-year mentions are judged against their own text; every other citation in one batch
+            batch = [c for cs in extracted for c in cs if not is_bare_mention(c)]
+            settled = iter(self._check(batch))
+            per_text = [
+                [self._mention(c, text) if is_bare_mention(c) else next(settled) for c in cs]
+                for text, cs in zip(texts, extracted, strict=True)
+            ]
+            verify_s = time.perf_counter() - t0
+            total = sum(len(cs) for cs in extracted) or 1
+            return [
+                self.report(
+                    text,
+                    [r for c, r in zip(cs, results, strict=True) if not c.tentative or keeps_tentative(r)],
+                    {"extract_s": ex, "verify_s": verify_s * len(cs) / total},
+                )
+                for text, cs, results, ex in zip(texts, extracted, per_text, extract_s, strict=True)
+            ]
 
     def report(self, text: str, results: Sequence[CitationResult], timings: dict[str, float] | None = None) -> Report:
         """A `Report` on `text` from results obtained any way (`check`, `stream`), in text order."""

@@ -24,15 +24,18 @@ from citeproof.index.core import Hit
 from citeproof.models import Citation, CitationResult, FieldCheck, Record, Status, Suggestion
 from citeproof.verifier.compare import (
     AuthorMatch,
+    CitedAuthors,
     IdMatch,
     TitleMatch,
+    cited_authors,
+    cited_ids,
     compare_authors,
-    compare_doi,
+    compare_ids,
     compare_titles,
 )
 from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues, venue_words
 
-__all__ = ["SETTLE_HINT", "Assessment", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
+__all__ = ["SETTLE_HINT", "Assessment", "Cited", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
 
 # Venues that publish without registering DOIs (OpenReview, PMLR, NeurIPS proceedings, JMLR/TMLR):
 # a DOI cited for one of their papers, other than its arXiv DOI, cannot be that paper's.
@@ -138,29 +141,56 @@ class Assessment:
         return False
 
 
-def assess(c: Citation, hit: Hit) -> Assessment:
+@dataclass(frozen=True)
+class Cited:
+    """What `assess` reads of a citation besides its title, prepared once for all its candidates."""
+
+    authors: CitedAuthors | None
+    venue: str | None  # `stated_venue`
+    venue_is_preprint: bool
+    ids: tuple[str | None, str | None]  # `compare.cited_ids`
+
+    @classmethod
+    def of(cls, c: Citation) -> Cited:
+        venue = stated_venue(c)
+        return cls(
+            authors=cited_authors(c.authors) if c.authors else None,
+            venue=venue,
+            venue_is_preprint=bool(venue) and canonical_venue(venue) == "arXiv",
+            ids=cited_ids(c.doi, c.arxiv_id),
+        )
+
+
+@lru_cache(maxsize=1 << 14)
+def _venue_match(cited: str, found: str) -> VenueMatch:
+    # cached: a batch compares a few dozen venue names with each other thousands of times
+    return compare_venues(cited, found)
+
+
+def assess(c: Citation, hit: Hit, cited: Cited | None = None) -> Assessment:
+    """`hit`'s record compared with `c` field by field; `cited`: `Cited.of(c)`, when `c` has many hits."""
     rec = hit.record
+    cited = cited or Cited.of(c)
     out = Assessment(record=rec, via=set(hit.via), dense=hit.dense)
     if c.title:
         out.title = compare_titles(c.title, rec.title)
-    if c.authors:
-        out.authors = compare_authors(list(c.authors), c.et_al, list(rec.authors))
+    if cited.authors is not None:
+        out.authors = compare_authors(cited.authors, c.et_al, rec.authors)
     if c.year is not None and rec.year is not None:
         out.year = c.year == rec.year
-    rv = record_venue(rec)
-    cited_venue = stated_venue(c)
+    cited_venue = cited.venue
+    rv = record_venue(rec) if cited_venue else None
     if cited_venue and rv:
-        vm = compare_venues(cited_venue, rv)
+        vm = _venue_match(cited_venue, rv)
         rec_is_preprint = canonical_venue(rv) == "arXiv"
-        cited_preprint = canonical_venue(cited_venue) == "arXiv"
-        if not vm.agrees and cited_preprint and not rec_is_preprint:
+        if not vm.agrees and cited.venue_is_preprint and not rec_is_preprint:
             # citing the arXiv version of a published work is legitimate, just less precise
             vm = VenueMatch(True, vm.similarity, vm.cited_canonical, vm.found_canonical)
             out.venue_note = f"cites the preprint; published in {rv}"
         elif not vm.agrees and rec_is_preprint:
             out.venue_note = f"venue: the work is a preprint (arXiv), not published in {cited_venue} per this index"
         out.venue = vm
-    out.ident = compare_doi(c.doi, c.arxiv_id, rec.doi, rec.arxiv_id)
+    out.ident = compare_ids(cited.ids, rec.doi, rec.arxiv_id)
     return out
 
 
@@ -260,7 +290,8 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
             confidence=0.5,
             reasons=["too little to check: the citation states no title and no identifier"],
         )
-    assessments = sorted((assess(c, h) for h in hits), key=lambda a: -a.score)
+    cited = Cited.of(c)
+    assessments = sorted((assess(c, h, cited) for h in hits), key=lambda a: -a.score)
     best = next((a for a in assessments if a.identifies), None)
     if best is None:
         return _no_work_identified(c, assessments, ctx)

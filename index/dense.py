@@ -1,0 +1,136 @@
+"""Exact dense search of a flat index: FAISS's own scores, one thread per query, BLAS for batches.
+
+FAISS 1.15 searches a flat inner-product index in one of three ways (`knn_inner_product` in its
+`utils/distances.cpp`): fewer queries than threads, a matrix product over one slice of the records per
+thread; from then on until queries x dimensions reach `distance_compute_blas_threshold` (128,000: 500
+queries of 256 dimensions), query by query with a SIMD dot product, the queries shared among threads;
+beyond, a matrix product. Two things follow, both bad for a verifier:
+
+* the three ways round their sums differently (by up to about 1e-6), so a title's scores depended on
+  how many other titles were searched with it and on the machine's core count;
+* on a machine whose cores are busy (a shared server, a service answering many requests), FAISS's
+  OpenMP threads wait for each other: one title took 16 ms on the 31k dev index instead of 1.25 ms
+  single-threaded, and the middle way, one pass over every vector per query, took 1.6 s for the 262
+  titles of the dev BibTeX split not found verbatim at 121k records, most of verifying that list.
+
+So every title here is scored the middle way's way (FAISS's SIMD dot product, `fvec_inner_product`),
+whatever the batch, and each query runs on one thread: the same scores and ties everywhere. A batch
+is not scanned once per query, though: a matrix product (numpy's BLAS) reads the vectors once per
+block of queries and only *proposes* candidates; FAISS decides:
+
+1. `SCREEN` candidates per query by the matrix product (a C++ heap over each block of scores);
+2. those candidates scored by FAISS, query by query: a flat index of just those vectors, in record
+   order (so equal scores keep FAISS's tie order), searched for that query;
+3. a proof that nothing was missed: the product's rounding error is bounded (`_error_bound`), so a
+   record outside the candidates scores at most the `SCREEN`-th product score plus that bound. If the
+   k-th exact score is above it, the k best are among the candidates; else (more than `SCREEN`
+   near-equal titles) that query is searched over all records.
+
+The distances and labels are those FAISS's query-by-query search returns, bit for bit.
+"""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+
+__all__ = ["MIN_BATCH", "SCREEN", "FlatSearch", "supports"]
+
+MIN_BATCH = 8  # fewer queries are searched one by one: screening them would cost as much
+SCREEN = 32  # candidates per query proposed by the matrix product (k is 10 when verifying)
+_BLOCK_SCORES = 1 << 24  # scores held at once (64 MB): the product runs over blocks of records
+_UNIT_ROUNDOFF = 2.0**-24  # float32
+
+
+def supports(index: faiss.Index) -> bool:
+    """An exact inner-product flat index, whose vectors can be read in place."""
+    return type(index) is faiss.IndexFlatIP
+
+
+def _vectors(index: faiss.IndexFlat) -> np.ndarray:
+    """The index's vectors as an (ntotal, d) array viewing its own memory (no copy; memory-mapped
+    indexes stay mapped). Valid while `index` lives."""
+    return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+
+
+def _error_bound(d: int, query_norms: np.ndarray, max_norm: float) -> np.ndarray:
+    """How far two float32 dot products of length `d` summed in different orders can differ, per
+    query: each is within gamma_d * sum|q_i x_i| <= gamma_d * |q| * |x| of the real value (Higham,
+    Accuracy and Stability of Numerical Algorithms, 3.1), so twice that, doubled again for safety."""
+    gamma = d * _UNIT_ROUNDOFF / (1.0 - d * _UNIT_ROUNDOFF)
+    return 4.0 * gamma * query_norms.astype(np.float64) * max_norm
+
+
+class FlatSearch:
+    """Top-k inner-product search of one `faiss.IndexFlatIP`, as the module docstring says."""
+
+    def __init__(self, index: faiss.IndexFlat) -> None:
+        self.index = index
+        self.x = _vectors(index)
+        self._max_norm: float | None = None
+        # A selection, even of everything, keeps FAISS query by query (its `Run_search_inner_product`)
+        # and out of its per-thread slicing of the records (`should_use_db_parallel`). The parameters
+        # hold a bare pointer to the selector: it is kept alive here.
+        self._everything = faiss.IDSelectorAll()
+        self._one_by_one = faiss.SearchParameters()
+        self._one_by_one.sel = self._everything
+
+    @property
+    def max_norm(self) -> float:
+        """The largest vector norm (1 for normalised titles), read at the first screened search, not
+        when the index opens: it reads every vector."""
+        if self._max_norm is None:
+            norms = np.einsum("ij,ij->i", self.x, self.x) if self.index.ntotal else np.zeros(1, np.float32)
+            self._max_norm = float(np.sqrt(np.max(norms)))
+        return self._max_norm
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distances, labels) of the `k` best records per query, best first, like `faiss.Index.search`."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        nq = len(q)
+        out_d = np.empty((nq, k), dtype=np.float32)
+        out_i = np.empty((nq, k), dtype=np.int64)
+        if nq >= MIN_BATCH and self.index.ntotal > SCREEN and k <= SCREEN:
+            todo = self._screened(q, k, out_d, out_i)
+        else:
+            todo = list(range(nq))
+        for j in todo:
+            out_d[j : j + 1], out_i[j : j + 1] = self._one(q[j : j + 1], k)
+        return out_d, out_i
+
+    def _one(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """One query over every record, by FAISS, on this thread."""
+        return self.index.search(q, k, params=self._one_by_one)
+
+    def _screened(self, q: np.ndarray, k: int, out_d: np.ndarray, out_i: np.ndarray) -> list[int]:
+        """Fill in the queries whose k best are provably among their screened candidates; return the others."""
+        screen_d, screen_i = self._screen(q)
+        bound = _error_bound(self.index.d, np.linalg.norm(q, axis=1), self.max_norm)
+        todo: list[int] = []
+        for j in range(len(q)):
+            cand = np.sort(screen_i[j])
+            sub = faiss.IndexFlatIP(self.index.d)
+            sub.add(self.x[cand])
+            d_j, i_j = sub.search(q[j : j + 1], k)
+            # screen_d[j] is a min-heap: its first element is the SCREEN-th best product score
+            if float(d_j[0, k - 1]) > float(screen_d[j, 0]) + bound[j]:
+                out_d[j], out_i[j] = d_j[0], cand[i_j[0]]
+            else:
+                todo.append(j)
+        return todo
+
+    def _screen(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The SCREEN best records per query by the matrix product, as min-heaps (unsorted)."""
+        nq, n = len(q), self.index.ntotal
+        vals = np.empty((nq, SCREEN), dtype=np.float32)
+        ids = np.empty((nq, SCREEN), dtype=np.int64)
+        heaps = faiss.float_minheap_array_t()
+        heaps.nh, heaps.k = nq, SCREEN
+        heaps.val, heaps.ids = faiss.swig_ptr(vals), faiss.swig_ptr(ids)
+        heaps.heapify()
+        block = max(1024, _BLOCK_SCORES // nq)
+        for start in range(0, n, block):
+            scores = np.ascontiguousarray(q @ self.x[start : start + block].T)
+            # (the type stub omits addn's offsets: first id, first heap, heap count)
+            heaps.addn(scores.shape[1], faiss.swig_ptr(scores), start, 0, nq)  # type: ignore[call-arg]
+        return vals, ids

@@ -1,0 +1,75 @@
+"""Exact dense search of a flat index (`citeproof.index.dense`): FAISS's own query-by-query results,
+whatever the batch, including equal scores and more near-equal records than the screen proposes."""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+import pytest
+
+from citeproof.index import dense
+from citeproof.index.dense import FlatSearch
+
+
+def _one_by_one(index: faiss.Index, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The reference: FAISS's query-by-query kernel, one query at a time."""
+    every = faiss.SearchParameters(sel=faiss.IDSelectorAll())
+    out = [index.search(q[i : i + 1], k, params=every) for i in range(len(q))]
+    return np.concatenate([d for d, _ in out]), np.concatenate([i for _, i in out])
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    base = _unit(rng.standard_normal((3000, 64)))
+    # duplicates (equal scores, so FAISS's tie order matters) and one vector repeated more often than
+    # the screen proposes candidates (its queries cannot be settled by the screen)
+    dupes = [base[:100], base[:100], np.repeat(base[:1], dense.SCREEN + 8, axis=0)]
+    x = np.concatenate([base, *dupes])
+    return x[rng.permutation(len(x))]
+
+
+@pytest.mark.parametrize("nq", [1, 3, dense.MIN_BATCH, 50, 700])
+def test_same_results_as_faiss_query_by_query(vectors: np.ndarray, nq: int) -> None:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    rng = np.random.default_rng(nq)
+    queries = np.concatenate([vectors[rng.choice(len(vectors), nq // 2)], _unit(rng.standard_normal((nq - nq // 2, 64)))])
+    queries[0] = vectors[np.flatnonzero((vectors == vectors[0]).all(axis=1))[0]]
+    got = FlatSearch(index).search(queries, 10)
+    want = _one_by_one(index, queries, 10)
+    assert np.array_equal(got[1], want[1])
+    assert np.array_equal(got[0], want[0])  # the same float32 scores, bit for bit
+
+
+def test_a_query_with_more_ties_than_the_screen_is_searched_in_full(vectors: np.ndarray) -> None:
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    counts = np.unique(vectors, axis=0, return_counts=True)
+    repeated = counts[0][np.argmax(counts[1])]
+    assert counts[1].max() > dense.SCREEN
+    queries = np.repeat(repeated[None, :], dense.MIN_BATCH, axis=0)
+    got = FlatSearch(index).search(queries, 10)
+    want = _one_by_one(index, queries, 10)
+    assert np.array_equal(got[1], want[1]) and np.array_equal(got[0], want[0])
+
+
+def test_small_index_and_large_k(vectors: np.ndarray) -> None:
+    small = faiss.IndexFlatIP(vectors.shape[1])
+    small.add(vectors[: dense.SCREEN])
+    q = vectors[:20]
+    assert np.array_equal(FlatSearch(small).search(q, 5)[1], _one_by_one(small, q, 5)[1])
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    k = dense.SCREEN + 1  # more than the screen proposes: searched in full
+    assert np.array_equal(FlatSearch(index).search(q, k)[1], _one_by_one(index, q, k)[1])
+
+
+def test_only_flat_inner_product_indexes_are_supported() -> None:
+    assert dense.supports(faiss.IndexFlatIP(8))
+    assert not dense.supports(faiss.IndexFlatL2(8))
+    assert not dense.supports(faiss.IndexHNSWFlat(8, 4, faiss.METRIC_INNER_PRODUCT))

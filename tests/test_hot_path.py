@@ -1,0 +1,177 @@
+"""The verifier's hot path gives the answers of the straightforward code it replaced: batched record
+store lookups, author comparison with a prepared citation and pruned scans, the collector pause."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from citeproof.index import Index
+from citeproof.index.store import RecordStore
+from citeproof.models import Author
+from citeproof.verifier import compare
+from citeproof.verifier.compare import _name, _same_name, cited_authors, compare_authors
+from citeproof.verifier.gc_pause import gc_paused
+
+
+@pytest.fixture(scope="module")
+def store(dev_index_dir: Path) -> RecordStore:
+    return Index(dev_index_dir).store
+
+
+def test_batched_lookups_equal_one_by_one(store: RecordStore) -> None:
+    rows = store.conn.execute("SELECT data FROM records ORDER BY rowid LIMIT 400").fetchall()
+    from citeproof.models import Record
+
+    recs = [Record.model_validate_json(d) for (d,) in rows]
+    titles = [r.title for r in recs] + ["no such title at all, surely", None, "", recs[0].title.upper()]
+    dois = [r.doi for r in recs] + ["10.1234/none", None, recs[3].doi]
+    arxiv = [r.arxiv_id for r in recs] + ["2401.99999", None]
+    assert store.by_title_keys(titles) == [store.by_title_key(t) for t in titles]
+    assert store.by_dois(dois) == [store.by_doi(d) for d in dois]
+    assert store.by_arxiv_ids(arxiv) == [store.by_arxiv(a) for a in arxiv]
+    assert store.by_pmids([None, "123"]) == [store.by_pmid(None), store.by_pmid("123")]
+
+
+def _reference_compare_authors(cited: list[Author], et_al: bool, found: list[Author]) -> compare.AuthorMatch:
+    """The comparison before it was optimised: every cited name scanned against every found one."""
+    found_real = [a for a in found if compare.family_key(a) not in {"others", "etal"}]
+    found_truncated = len(found_real) < len(found)
+    placeholders = [a.display() for a in cited if compare.is_placeholder_author(a)]
+    used: set[int] = set()
+    matched = 0
+    unmatched: list[str] = []
+    by_family: dict[str, list[int]] = {}
+    for j, f in enumerate(found_real):
+        by_family.setdefault(compare.family_key(f), []).append(j)
+    for c in cited:
+        cn = _name(c.given, c.family)
+        hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, _name(found_real[j].given, found_real[j].family))), None)
+        if hit is None and len(found_real) <= compare.FUZZY_SCAN_MAX:
+            hit = next((j for j, f in enumerate(found_real) if j not in used and _same_name(cn, _name(f.given, f.family))), None)
+        if hit is None:
+            unmatched.append(c.display())
+        else:
+            used.add(hit)
+            matched += 1
+    problems: list[str] = []
+    if placeholders:
+        problems.append("placeholder author names: " + ", ".join(placeholders))
+    if unmatched and found_truncated and matched >= len(found_real):
+        unmatched = []
+    if unmatched:
+        problems.append("not authors of this work: " + ", ".join(unmatched))
+    if cited and found_real and not _same_name(_name(cited[0].given, cited[0].family), _name(found_real[0].given, found_real[0].family)) and not unmatched:
+        problems.append(f"first author is {found_real[0].display()}, not {cited[0].display()}")
+    if not unmatched and not et_al and not found_truncated and matched < len(found_real):
+        problems.append(f"lists {matched} of {len(found_real)} authors without 'et al.'")
+    sim = matched / max(len(cited), 1)
+    if not et_al and not found_truncated and found_real:
+        sim = matched / max(len(cited), len(found_real))
+    return compare.AuthorMatch(not problems and matched > 0, round(sim, 4), matched, len(cited), len(found_real), problems, placeholders)
+
+
+# names that exercise every way `_same_name` pairs two names: equal family names with conflicting or
+# compatible given names, particles, split and swapped names, transliterations, placeholders, et al.
+_NAMES = [
+    ("Ashish", "Vaswani"), ("A.", "Vaswani"), ("Noam", "Shazeer"), ("Laurens", "van der Maaten"), ("L.", "Maaten"),
+    ("Laurens", "Maaten"), ("Enric", "Boix-Adserà"), ("Enric", "Boix"), ("Zhao", "Chen"), ("Chen", "Zhao"),
+    ("Mallikarjun", "B. R."), ("B. R.", "Mallikarjun"), ("Yujing", "Zhang"), ("Yue", "Zhang"), ("Aleksandr", "Tsybakov"),
+    ("Alexandre", "Tsybakov"), ("Alexander", "Tsybakow"), ("J.", "Schmidhuber"), ("Jürgen", "Schmidhüber"),
+    ("John", "Doe"), ("FirstName", "LastName"), ("", "Anonymous"), ("", "others"), ("", "Author1"), ("Wei", "Li"),
+    ("Li", "Wei"), ("Kaiming", "He"), ("Xiangyu", "Zhang"), ("Shaoqing", "Ren"), ("Jian", "Sun"), ("", "Sun"),
+    ("Maria", "Garcia Lopez"), ("M.", "Garcia"), ("Maria", "Lopez"), ("Ilya", "Sutskever"), ("Ilya", "Sutskevar"),
+]
+
+
+def test_prepared_and_pruned_comparison_equals_the_full_scan() -> None:
+    rng = random.Random(3)
+    pool = [Author(given=g, family=f) for g, f in _NAMES]
+    for _ in range(3000):
+        cited = rng.sample(pool, rng.randint(1, 6))
+        found = rng.sample(pool, rng.randint(0, 8))
+        et_al = rng.random() < 0.3
+        want = _reference_compare_authors(cited, et_al, found)
+        assert compare_authors(cited, et_al, found) == want
+        assert compare_authors(cited_authors(cited), et_al, found) == want
+
+
+def test_pairs_of_names_agree_with_the_scan() -> None:
+    pool = [Author(given=g, family=f) for g, f in _NAMES]
+    for c, f in itertools.product(pool, repeat=2):
+        assert compare_authors([c], True, [f]) == _reference_compare_authors([c], True, [f])
+
+
+def test_gc_paused_nests_and_resumes() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_gc_paused_across_threads_resumes_once_all_leave() -> None:
+    inside, release = threading.Barrier(3), threading.Event()
+
+    def work() -> None:
+        with gc_paused():
+            inside.wait()
+            release.wait()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    inside.wait()
+    assert not gc.isenabled()
+    release.set()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()
+
+
+def test_gc_paused_leaves_a_disabled_collector_alone() -> None:
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _fixture_answers() -> list[str]:
+    import json
+
+    from tests.conftest import FIXTURES
+
+    with (FIXTURES / "answers" / "hallmark_answers.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line)["text"] for line in fh]
+
+
+def test_verify_many_gives_the_reports_of_verify_one_by_one(verifier) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import FAKE, REAL, load_dev_sample, to_bibtex
+
+    sample = load_dev_sample()[:40]
+    texts = [
+        f"As shown by {REAL}",
+        f"Two references:\n1. {REAL}\n2. {FAKE}\n",
+        "".join(to_bibtex(e) for e in sample[:20]),
+        *[to_bibtex(e) for e in sample[20:]],
+        "Vaswani et al. (2017) introduced the Transformer, an attention-only sequence model.",
+        "No citation here at all.",
+        f"The same one twice: {REAL}\n\nAnd again: {REAL}",
+        *_fixture_answers()[:40],
+    ]
+    batch = verifier.verify_many(texts)
+    assert len(batch) == len(texts)
+    for text, report in zip(texts, batch, strict=True):
+        one = verifier.verify(text)
+        assert [c.model_dump() for c in report.citations] == [c.model_dump() for c in one.citations]
+        assert report.summary == one.summary and report.text == text
