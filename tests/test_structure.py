@@ -370,3 +370,15 @@ def test_hostile_input_is_linear(text: str) -> None:
 )
 def test_hostile_input_never_breaks_extraction(text: str) -> None:
     _exact(text, extract_citations(text))
+
+
+def test_a_bibliography_file_alone_is_read_as_entries_and_structures_around_entries_still_are() -> None:
+    bib = (
+        "% exported\n@inproceedings{he16,\n  title = {Deep Residual Learning},\n  author = {He, Kaiming},\n  year = {2016}\n}\n\n"
+        "@article{v17,\n  title = {Attention Is All You Need},\n  author = {Vaswani, Ashish},\n  year = {2017}\n}\n"
+    )
+    assert [c.key for c in extract_citations(bib)] == ["he16", "v17"]
+    mixed = bib + '\n```json\n[{"title": "Generative Adversarial Nets", "authors": ["Ian Goodfellow"], "year": 2014}]\n```\n'
+    cites = extract_citations(mixed)
+    _exact(mixed, cites)
+    assert [c.key or c.title for c in cites] == ["he16", "v17", "Generative Adversarial Nets"]

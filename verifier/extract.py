@@ -53,7 +53,7 @@ from citeproof.verifier.refparse import (
     norm_isbn,
     parse_reference,
 )
-from citeproof.verifier.structure import read_structures
+from citeproof.verifier.structure import Structures, read_structures
 from citeproof.verifier.tagged import TaggedUnit, read_tagged
 from citeproof.verifier.venues import canonical_venue
 from citeproof.vocabulary import (
@@ -216,10 +216,13 @@ def extract_citations(text: str) -> list[Citation]:
     budget = _Budget(MAX_MENTIONS)
     # Structured blocks first (JSON, YAML, HTML, LaTeX bibliographies, headed tables: structure.py);
     # the free-text passes skip what they read.
-    structured = read_structures(text)
+    entries = _bibtex_citations(text)
+    # A bibliography file and nothing else (the common batch input) holds no markdown, JSON or HTML
+    # around its entries: reading it for structures was 40% of its extraction time.
+    structured = Structures() if entries and _only_entries(text, entries) else read_structures(text)
     cites.extend(structured.citations)
     skip.extend(structured.spans)
-    bib = [c for c in _bibtex_citations(text) if not structured.covers(c.start)]
+    bib = [c for c in entries if not structured.covers(c.start)]
     cites.extend(bib)
     skip.extend((c.start, c.end) for c in bib)
     skip.extend(_code_fences(text))
@@ -241,6 +244,16 @@ _WIDE_RE = re.compile("[\uff01-\uff5e\u3000-\u3002]")
 
 
 # --- BibTeX and code ---------------------------------------------------------------------------
+
+
+def _only_entries(text: str, entries: list[Citation]) -> bool:
+    """Whether `text` is BibTeX entries and nothing else but blank space and `%` comment lines."""
+    pos = 0
+    for c in sorted(entries, key=lambda c: c.start):
+        if c.start > pos and any(line.strip() and not line.lstrip().startswith("%") for line in text[pos : c.start].splitlines()):
+            return False
+        pos = max(pos, c.end)
+    return not any(line.strip() and not line.lstrip().startswith("%") for line in text[pos:].splitlines())
 
 
 def _bibtex_citations(text: str) -> list[Citation]:
