@@ -447,6 +447,13 @@ def test_parse_bibtex_features() -> None:
     assert BIB[b.end - 1] == ")"
 
 
+def test_record_from_bibtex_can_leave_the_names_to_its_caller() -> None:
+    for e in parse_bibtex(BIB):
+        full, bare = record_from_bibtex(e), record_from_bibtex(e, authors=False)
+        assert full.authors and bare.authors == []
+        assert bare.model_dump(exclude={"authors"}) == full.model_dump(exclude={"authors"})
+
+
 def test_record_from_bibtex() -> None:
     a, b = (record_from_bibtex(e) for e in parse_bibtex(BIB))
     assert (a.id, a.title, a.year, a.venue) == (

@@ -294,7 +294,7 @@ def _bib_citation(text: str, e: BibEntry, start: int, end: int) -> Citation:
         isbn=norm_isbn(e.fields.get("isbn")),
     )
     try:
-        rec = record_from_bibtex(e)
+        rec = record_from_bibtex(e, authors=False)  # (the names are read above)
     except DumpFormatError:  # no usable title: still a claim, with whatever else it states
         return base.model_copy(update={"year": find_year(e.fields.get("year", "")), "doi": norm_doi(e.fields.get("doi"))})
     return base.model_copy(
