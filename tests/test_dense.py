@@ -73,3 +73,26 @@ def test_only_flat_inner_product_indexes_are_supported() -> None:
     assert dense.supports(faiss.IndexFlatIP(8))
     assert not dense.supports(faiss.IndexFlatL2(8))
     assert not dense.supports(faiss.IndexHNSWFlat(8, 4, faiss.METRIC_INNER_PRODUCT))
+
+
+def test_queries_searched_alone_on_a_large_index_are_screened_by_the_8bit_copy(
+    vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dense, "SQ_MIN", 1000)  # the test index counts as large
+    monkeypatch.setattr(dense, "SQ_SCREEN", 24)  # fewer than the copies of the repeated vector
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    flat = FlatSearch(index)
+    rng = np.random.default_rng(11)
+    # near records (settled by the screen), random directions, and each of the vectors repeated more
+    # often than the screen proposes (not provable: the full scan runs)
+    many = vectors[[np.sum(np.all(vectors == v, axis=1)) > 24 for v in vectors]][:1]
+    q = np.concatenate([_unit(vectors[:40] + 0.05 * rng.standard_normal((40, vectors.shape[1]))),
+                        _unit(rng.standard_normal((20, vectors.shape[1]))), many])
+    assert len(many) == 1
+    settled = [flat._sq_screened(q[j : j + 1], 10) is not None for j in range(len(q))]
+    assert sum(settled) >= 40 and not settled[-1]  # most are proven; the repeated vector's is not
+    out = [flat.search(q[j : j + 1], 10) for j in range(len(q))]
+    ref_d, ref_i = _one_by_one(index, q, 10)
+    assert np.array_equal(np.concatenate([d for d, _ in out]), ref_d)
+    assert np.array_equal(np.concatenate([i for _, i in out]), ref_i)
