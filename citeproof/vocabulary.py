@@ -29,6 +29,7 @@ from collections.abc import Iterable
 __all__ = [
     "CASELESS_PARTICLES",
     "COLLEAGUES_PATTERN",
+    "ET_AL_AFTER_NAMES_PATTERN",
     "NAME_SUFFIXES",
     "NARRATIVE_PARTICLES",
     "NARRATIVE_PARTICLE_PATTERN",
@@ -129,6 +130,12 @@ COLLEAGUES_PATTERN: str = (
 "and colleagues", "and co-workers", and as LLMs answering in Spanish, Portuguese, French, Italian or
 German write it ("y colaboradores", "e colaboradores", "et collaborateurs", "e colleghi", "und
 Kollegen"). Like "et al.", it sets `et_al` on the author list."""
+
+
+ET_AL_AFTER_NAMES_PATTERN: str = r"(?:et\.?\s{0,3}al\b|(?:and|&)\s{1,3}others\b|" + COLLEAGUES_PATTERN + r"|等人|ほか)"
+"""What ends a first author's name and stands for the others, right after it: "et al.", "and others",
+`COLLEAGUES_PATTERN`, and Chinese 等人 and Japanese ほか ("Vaswani 等人 (2017)"). Non-capturing; match it
+case-insensitively."""
 
 
 # --- years -------------------------------------------------------------------------------------------

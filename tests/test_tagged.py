@@ -161,3 +161,18 @@ def test_full_width_punctuation_is_read_as_ascii_and_spans_stay_exact() -> None:
     [c] = extract_citations(text)
     assert c.raw == text[c.start : c.end]
     assert c.title == "Attention is all you need" and c.year == 2017 and [a.family for a in c.authors] == ["Vaswani", "Shazeer"]
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "title"),
+    [
+        ("参见 Vaswani 等人 (2017) 的论文《Attention Is All You Need》。", "Vaswani", "Attention Is All You Need"),
+        ("推荐阅读：He 等人（2016），《Deep Residual Learning for Image Recognition》，CVPR。", "He",
+         "Deep Residual Learning for Image Recognition"),
+        ("Vaswani ほか (2017)「Attention Is All You Need」NeurIPS.", "Vaswani", "Attention Is All You Need"),
+    ],
+)
+def test_chinese_and_japanese_citations_read_title_marks_and_et_al(text: str, family: str, title: str) -> None:
+    [c] = extract_citations(text)
+    assert c.raw == text[c.start : c.end] and not c.tentative
+    assert [a.family for a in c.authors] == [family] and c.et_al and c.title == title

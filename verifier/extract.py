@@ -915,6 +915,11 @@ def _title_without_lead(title: str) -> tuple[str, bool, bool] | None:
     pronoun, an auxiliary or a word naming a work, with lower-case content words, at least as many as
     capitalised ones), at the first capitalised word after a plain word, if three or more title-like
     words follow."""
+    opener = title[:1]
+    if opener in _CLOSER and _CLOSER[opener] in title[2:]:  # '「Title」NeurIPS': the title is what it marks
+        inner = title[1 : title.index(_CLOSER[opener], 2)].strip()
+        if len(inner.split()) >= 2:
+            return inner, True, True
     for m in _INNER_OPENER_RE.finditer(title):
         rest = title[m.end() :]
         closer = _CLOSER.get(m.group(1), m.group(1))
@@ -1042,6 +1047,9 @@ def _after_label(text: str, u: _Unit) -> Citation | None:
         return None
     rest = text[m.end() : u.end]
     ref = _fix_fields(parse_reference(rest), rest)
+    cut = _title_without_lead(ref.title) if ref.title else None
+    if cut is not None and cut[2]:
+        ref.title, ref.title_marked = cut[0], ref.title_marked or cut[1]
     if not ref.authors or _is_reference(ref, rest, _Unit(m.end(), u.end, u.item, u.indent, u.works)) != _CITES:
         return None
     first = rest.lstrip(" *_").split(" ", 1)[0].strip(",.;")

@@ -25,7 +25,7 @@ __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 # set et_al.
 _ET_AL_RE = re.compile(
     r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}others\b|(?<!\w)" + COLLEAGUES_PATTERN + r"\b|&\s{0,3}others\b"
-    r"|\betc\b\.?",
+    r"|\betc\b\.?|(?<=\s)(?:等人|ほか)(?=[\s(,]|$)",  # (Chinese, Japanese: 'Vaswani 等人')
     re.IGNORECASE,
 )
 _SEP_RE = re.compile(r"\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from citeproof.errors import ModelLoadError
-from citeproof.vocabulary import NAME_SUFFIXES, PARTICLES, YEAR
+from citeproof.vocabulary import ET_AL_AFTER_NAMES_PATTERN, NAME_SUFFIXES, PARTICLES, YEAR
 
 __all__ = [
     "FEATURE_VERSION",
@@ -142,6 +142,7 @@ _QUOTES_OPEN = frozenset("“‘«")
 _QUOTES_CLOSE = frozenset("”’»")
 _DASHES = frozenset("-‐‑‒–—")
 _YEAR_RE = re.compile(YEAR + r"[a-z]?")  # the shared year pattern, with a suffix letter ("2020b")
+_ET_AL_AFTER_RE = re.compile(r"[\s,;*_]*" + ET_AL_AFTER_NAMES_PATTERN, re.IGNORECASE)  # after the last author
 
 
 def _shape(word: str) -> str:
@@ -591,8 +592,8 @@ def fields_from_tags(text: str, tagged: Sequence[TaggedToken]) -> TaggedFields:
     authors = tuple(span(r) for r in _merge_inverted_names(text, runs["AUTHOR"]))
     et_al = False
     if authors:
-        tail = text[authors[-1].end : authors[-1].end + 16].lower()
-        et_al = bool(re.match(r"[\s,;*_]*et\.?\s*al\b", tail))
+        tail = text[authors[-1].end : authors[-1].end + 40]
+        et_al = bool(_ET_AL_AFTER_RE.match(tail))
     year_span = span(runs["YEAR"][0][:1]) if runs["YEAR"] else None
     year = None
     if year_span is not None:
