@@ -397,12 +397,20 @@ class RecordStore:
         """The `n` words of `words` that fewest records hold in `column` (at least one, at most `max_df`)."""
         if not words or (len(words) == 1 and max_df is None):
             return words  # nothing to choose between (a word no record holds just matches nothing)
-        marks = ",".join("?" * len(words))
-        df = dict(self.conn.execute(f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)).fetchall())
-        present = [w for w in words if df.get(w) and (max_df is None or df[w] <= max_df)]
+        df = self.term_counts(words, column)
+        present = [w for w in words if df[w] and (max_df is None or df[w] <= max_df)]
         if len(present) <= n:
             return present
         return sorted(present, key=lambda w: df[w])[:n]
+
+    def term_counts(self, words: Sequence[str], column: str = "title") -> dict[str, int]:
+        """How many records hold each of `words` (lower-case terms, as the full-text index splits text)
+        in `column` ('title' or 'authors'); 0 for a word none holds."""
+        if not words:
+            return {}
+        marks = ",".join("?" * len(words))
+        df = dict(self.conn.execute(f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)).fetchall())
+        return {w: int(df.get(w, 0)) for w in words}
 
     def _df_query(self) -> str:
         """How to read (term, document frequency) rows: the `term_df` table written at build, or, in

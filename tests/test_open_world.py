@@ -63,3 +63,21 @@ def test_an_index_without_coverage_keeps_closed_world(verifier, monkeypatch) -> 
     monkeypatch.setattr(verifier.index.coverage, "known", False)
     [r] = verifier.check([_cite("The Silent Orchard of Memory")])
     assert r.status is Status.fabricated
+
+
+def test_a_journal_of_another_field_is_outside_coverage_whoever_wrote_it(verifier) -> None:
+    # the index holds computer science: a real ecology or medicine paper it lacks is not fabricated, even
+    # by an author whose name the index knows from its own field
+    assert verifier.index.coverage.author_count("Vaswani", "A")
+    for venue in ("Journal of Applied Ecology", "The Lancet"):
+        [r] = verifier.check([_cite("Effects of grazing on alpine meadow plant diversity", venue=venue, year=2019,
+                                    authors=[Author(family="Vaswani", given="A")])])
+        assert r.status is Status.unverifiable and r.out_of_coverage, (venue, r.reasons)
+        assert any(f"0 records of {venue} 2019" in x for x in r.reasons), r.reasons
+
+
+def test_an_unknown_venue_in_the_index_field_is_still_impossible(verifier) -> None:
+    # every word of it is a word of the index's own titles and venues: a venue that field does not have
+    [r] = verifier.check([_cite(venue="International Conference on Neural Learning Networks", year=2021)])
+    assert r.status is Status.fabricated
+    assert any("is not a known venue" in x for x in r.reasons), r.reasons

@@ -7,6 +7,7 @@ holds one `Verifier`; a script calls `verify()`.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date
@@ -34,6 +35,8 @@ from citeproof.verifier.stream import stream as stream_results
 __all__ = ["Verifier", "verify"]
 
 _UNSETTLED = (Status.fabricated, Status.unverifiable)
+_WORD_RE = re.compile(r"[^\W_]+")
+_FOREIGN_WORD_MAX = 5  # titles holding a venue's word, below which the word is of another field
 MAX_TENTATIVE = 200  # tentative citations looked up per call; an answer quoting more phrases is junk or an attack
 
 IndexLike = Index | str | os.PathLike[str] | None
@@ -74,6 +77,7 @@ class Verifier:
         self.today = today
         self.strict = strict
         self._by_canonical: dict[str, list[str]] | None = None
+        self._venue_words: frozenset[str] | None = None
         self.calibration = calibration
         # online: citations the local index cannot settle are looked up live (Crossref, DataCite,
         # OpenAlex, arXiv); a failed lookup makes them unverifiable, never fabricated.
@@ -90,9 +94,32 @@ class Verifier:
             index_size=len(self.index),
             doi_prefixes=self.index.doi_prefixes(),
             venue_known=self.index.has_venue,
+            venue_foreign=self._foreign_venue,
             covers=self._covers if self.index.coverage.known else None,
             strict=self.strict,
         )
+
+    def _foreign_venue(self, venue: str) -> bool:
+        """Whether `venue` belongs to a field the index does not hold: unknown to the alias table and
+        to the index, and naming it takes a word no venue of the index uses ('Journal of Applied
+        Ecology', 'The Lancet', 'Harvard Law Review' against an index of computer science). An unknown
+        venue in the index's own words ('International Conference on Advanced Neural Computing') is
+        not: the index covers that field, so a venue it has never seen there does not exist."""
+        if canonical_venue(venue) is not None or self.index.has_venue(venue):
+            return False
+        if self._venue_words is None:
+            venues = self.index.coverage.venues() or {}
+            self._venue_words = frozenset(w for key in venues for w in _WORD_RE.findall(key.lower()))
+        if not self._venue_words:
+            return False
+        words = [w for w in _WORD_RE.findall(venue_key(venue).lower()) if len(w) > 2 and not w.isdigit()]
+        unknown = [w for w in words if w not in self._venue_words]
+        if not unknown:
+            return False
+        # a word of the field is in its titles too ('Advanced', 'Computing'); one of another field is in
+        # few or none ('ecology' 3, 'lancet' 0 of 31,008 computer science titles)
+        counts = self.index.store.term_counts(unknown)
+        return any(counts[w] < _FOREIGN_WORD_MAX for w in unknown)
 
     def _venue_keys(self, canonical: str) -> list[str]:
         """The index's venue keys whose names are the canonical venue `canonical` (alias table)."""
@@ -111,7 +138,8 @@ class Verifier:
         month is held (a preprint cited without one: any month of its year; arXiv is placed by the
         index's arXiv months, not by a venue name, as records read from arXiv name no venue), its first
         author (family name and initial) is known to the index and it states a year the index holds
-        records of, or a scope declared complete contains it. Returns the answer
+        records of (unless it names a venue the index holds nothing of), or a scope declared complete
+        contains it. Returns the answer
         and, in words, what the index holds there."""
         cov = self.index.coverage
         n = len(self.index)
@@ -120,6 +148,7 @@ class Verifier:
         venue = stated_venue(c)
         preprint = bool(venue) and canonical_venue(venue) == "arXiv"
         held: list[str] = []
+        foreign = False  # a venue the index and the alias table know nothing of
         if venue and not preprint:
             canon = canonical_venue(venue)
             keys = self._venue_keys(canon) if canon else []
@@ -128,6 +157,7 @@ class Verifier:
             if count or cov.is_complete("venue", canon or venue) or any(cov.is_complete("venue", k) for k in keys):
                 return True, [f"the index holds {count:,} records of {canon or venue}{when}"]
             held.append(f"{count} records of {canon or venue}{when}")
+            foreign = self._foreign_venue(venue)
         doi = norm_doi(c.doi)
         if doi:
             prefix = doi.split("/", 1)[0]
@@ -151,14 +181,17 @@ class Verifier:
             if count or cov.is_complete("arxiv"):
                 return True, [f"the index holds {count:,} arXiv records{of_year}"]
             held.append(f"{count} arXiv records{of_year}")
-        if c.authors:
+        if c.authors and not foreign:
+            # (a venue of another field, 'Journal of Applied Ecology': the index holds none of its works,
+            # whoever wrote them; a name it knows from its own field does not place the work there)
             first = c.authors[0]
             initial = first.given[:1] if first.given else None
             known = cov.author_count(first.family, initial) or 0
-            # a known name alone is weak evidence (many share one): it places the work only with a year
-            # the index holds records of
+            # a known name alone is weak evidence (many share one): it places the work only written with
+            # an initial ('Jones (2019)', a publisher read as a name, 'O'Reilly 2022', place nothing) and
+            # with a year the index holds records of
             in_year = (cov.records_for_year(year) or 0) if year is not None else 0
-            if known and in_year:
+            if known and in_year and initial:
                 return True, [f"the index holds {known:,} records by {first.family} and {in_year:,} of {year}"]
             held.append(f"{known} records by {first.family}" + (f", {in_year} of {year}" if year is not None else ""))
         if not held:

@@ -71,6 +71,9 @@ class Context:
     index_size: int = 0
     doi_prefixes: set[str] = field(default_factory=set)
     venue_known: Callable[[str], bool] = lambda v: False
+    # a venue of a field the index does not hold (`Verifier._foreign_venue`): unknown, but no evidence
+    # that it does not exist
+    venue_foreign: Callable[[str], bool] = lambda v: False
     # where the index covers a citation's claim: None when the index keeps no coverage (an old index:
     # every unfound title is then `fabricated`, as before); else a callback giving (covered, reasons),
     # the reasons saying in words what the index holds there (`Verifier._covers`)
@@ -338,7 +341,8 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
     if unknown_venue:
         reasons.append(f"venue {cited_venue!r} is not a known venue")
     # impossible on its own: a future year, the identifier of another work, a venue that does not exist
-    impossible = bool(id_hits or year_problem or unknown_venue)
+    # (unknown in the index's own field; one of a field the index does not hold may well exist)
+    impossible = bool(id_hits or year_problem or (unknown_venue and not ctx.venue_foreign(cited_venue or "")))
     if ctx.covers is not None and not impossible:
         covered, where = ctx.covers(c)
         if not covered:
