@@ -41,7 +41,7 @@ SYSTEM_PROMPT = (
 )
 MADE_UP = (
     "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20."
+    "Advances in Neural Information Processing Systems, 34, 1-20."
 )
 
 

@@ -37,7 +37,7 @@ CANNED_ANSWERS = (
     "Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition (CVPR).\n",
     "Sparse experts route tokens with learned gates [1], building on residual networks [2].\n\nReferences\n"
     "1. Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20.\n"
+    "Advances in Neural Information Processing Systems, 34, 1-20.\n"
     "2. He, K., Zhang, X., Ren, S., & Sun, J. (2015). Deep residual learning for image recognition. In CVPR.\n",
 )
 

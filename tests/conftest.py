@@ -19,7 +19,7 @@ REAL = (
 )
 FAKE = (
     "Smith, J., & Doe, R. (2021). Quantum gradient routing for sparse mixture-of-experts transformers. "
-    "Journal of Imaginary Results, 12, 1-20."
+    "Advances in Neural Information Processing Systems, 34, 1-20."
 )
 # HALLMARK's labels were made in early 2026: "future" years are judged against that date.
 HALLMARK_TODAY = date(2026, 2, 15)

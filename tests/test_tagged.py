@@ -176,3 +176,9 @@ def test_chinese_and_japanese_citations_read_title_marks_and_et_al(text: str, fa
     [c] = extract_citations(text)
     assert c.raw == text[c.start : c.end] and not c.tentative
     assert [a.family for a in c.authors] == [family] and c.et_al and c.title == title
+
+
+def test_a_sentence_in_the_first_person_is_no_reference_title() -> None:
+    text = "In the paper I'm writing, I cite Smith et al. (2020) and Jones (2019) for the baseline."
+    cites = extract_citations(text)
+    assert [c.raw for c in cites] == ["Smith et al. (2020)"] and cites[0].title is None

@@ -1101,8 +1101,11 @@ def _is_reference(ref: ParsedReference, s: str, u: _Unit) -> int:
     if ids and (authors or (ref.title_marked and len(ref.title.split()) >= 2)):
         return _CITES
     if authors and ref.year is not None:
-        # 'Berlin, the capital city of Germany, was ...': a title does not start with a plain lower-case word
-        return _CITES if ref.title_marked or _title_start_ok(ref.title) else _NOT_CITED
+        # 'Berlin, the capital city of Germany, was ...': a title does not start with a plain lower-case word;
+        # 'In the paper I'm writing, I cite Smith et al. (2020) ...': nor does it speak in the first person
+        if ref.title_marked:
+            return _CITES
+        return _CITES if _title_start_ok(ref.title) and not _SPEAKER_RE.search(ref.title) else _NOT_CITED
     if not ref.title_marked and not authors and ref.year is not None and _known_venue(ref.venue):
         # 'Attention Is All You Need — NeurIPS 2017': a capitalised title with a venue and a year
         short = u.item or len(s) <= 250
@@ -1128,6 +1131,7 @@ def _is_reference(ref: ParsedReference, s: str, u: _Unit) -> int:
     return _TENTATIVE if _tentative_ok(ref.title) else _NOT_CITED
 
 
+_SPEAKER_RE = re.compile(r"\b(?:I|we|you|let)['’](?:m|ve|d|ll|re|s)\b", re.IGNORECASE)  # I'm, we've, let's
 _INITIALS_IN_TITLE_RE = re.compile(r"(?<![\w.])[A-Z]\.(?:-?[A-Z]\.)*,|\s&\s")
 # Where an author list may stand after the title: between dashes, full stops, semicolons, bars, parentheses.
 _FIELD_SPLIT_RE = re.compile(r"\s[—–-]{1,2}\s|\.\s|;\s|\s\|\s|[()]")
