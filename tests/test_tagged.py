@@ -115,8 +115,8 @@ def test_another_tagger_model_can_be_set_and_unset() -> None:
     finally:
         set_tagger(None)
     assert read_tagged(text, 0, len(text)) == shipped
-    assert shipped is not None and shipped.title == "A Potential-based Framework for Online Multi-class Learning"
-    assert [a.family for a in shipped.authors] == ["Wang", "Jin", "Valizadegan"] and shipped.year == 2010
+    assert shipped is not None and shipped.ref.title == "A Potential-based Framework for Online Multi-class Learning"
+    assert [a.family for a in shipped.ref.authors] == ["Wang", "Jin", "Valizadegan"] and shipped.ref.year == 2010
 
 
 @pytest.mark.parametrize(

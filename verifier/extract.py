@@ -159,8 +159,15 @@ _PAREN_YEAR_IN_TITLE_RE = re.compile(r"\([^()]{0,80}\b" + YEAR + r"[a-z]?\)")
 _QUOTED_YEAR_RE = re.compile(
     r'(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”)[\s,]{0,3}\(([^()\n]{0,60}?)\b(' + YEAR + r')[a-z]?\)'
 )
+# Marks that set a title apart: a quote that opens it and the one that closes it (English, German,
+# French, CJK title marks), and the marks that close themselves (quotes, markdown emphasis).
+_QUOTE_PAIRS = {"“": "”", "„": "“", "«": "»", "《": "》", "「": "」", "『": "』"}
+_OPENER_OF = {close: open_ for open_, close in _QUOTE_PAIRS.items()}  # ('“' closes '„')
+_SELF_CLOSING = '"*_'
+_TITLE_OPENERS = _SELF_CLOSING + "".join(_QUOTE_PAIRS)
 _PROSE_TITLE_RE = re.compile(
-    r'(?=["“*_„«《「『])(?:"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)'
+    "(?=[" + re.escape(_TITLE_OPENERS) + "])(?:"
+    r'"([^"\n]{8,300})"|“([^”\n]{8,300})”|(?<!\*)\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*(?!\*)'
     r"|(?<![*\w])\*\*(?=[^\s*])([^*\n]{8,300})(?<=\S)\*\*(?!\*)"  # **bold**
     r"|(?<![\w_])_(?=[^\s_])([^_\n]{8,300})(?<=\S)_(?![\w_])"  # _italic_ (not snake_case)
     r"|„([^“”\n]{8,300})[“”]|«\s?([^»\n]{8,300}?)\s?»"  # German, French quotes
@@ -872,13 +879,12 @@ def _tagged_citation(text: str, a: int, b: int, works: bool) -> Citation | None:
         return None
     if unsure and not works:
         evidence = _TENTATIVE
-    return t.citation(text, tentative=evidence == _TENTATIVE)
+    return _citation(text, t.start, t.end, t.ref, tentative=evidence == _TENTATIVE)
 
 
 # An emphasis or quote mark opening the title inside the tagger's title span: 'read _Title', 'is "Title'.
 # (after a space, or right after CJK text: '的论文《Title》')
-_INNER_OPENER_RE = re.compile(r"(?:\s|(?<=[\u3000-\u9fff\uff00-\uffef]))(\*\*|[*_\"“„«《「『])\s?(?=[\w(])")
-_CLOSER = {"“": "”", "„": "“", "«": "»", "《": "》", "「": "」", "『": "』"}
+_INNER_OPENER_RE = re.compile(r"(?:\s|(?<=[\u3000-\u9fff\uff00-\uffef]))(\*\*|[" + re.escape(_TITLE_OPENERS) + r"])\s?(?=[\w(])")
 # Words that make a span's opening words a clause about a work rather than part of its title: pronouns,
 # auxiliaries, words naming a work, verbs of reading ('I'd recommend', 'The paper', 'One relevant work
 # is', 'You may also want to read'). Closed classes of English, not phrases of any one form.
@@ -895,13 +901,22 @@ def _without_lead(t: TaggedUnit) -> tuple[TaggedUnit, bool]:
     """The tagger's reading without a lead-in it took for a title or a name ('The paper ...': 'The'
     is nobody; see `_title_without_lead`), and whether the title was cut where only capitals said so
     (then the fields alone do not make it a citation)."""
-    authors = [a for a in t.authors if a.given or a.family.lower() not in _NOT_NAMES]
-    if len(authors) < len(t.authors):
-        t = replace(t, authors=authors)
-    cut = _title_without_lead(t.title or "")
-    if cut is None:
-        return t, False
-    return replace(t, title=cut[0], title_marked=t.title_marked or cut[1]), not cut[2]
+    ref = t.ref
+    authors = [a for a in ref.authors if a.given or a.family.lower() not in _NOT_NAMES]
+    if len(authors) < len(ref.authors):
+        ref = replace(ref, authors=authors)
+    cut = _title_without_lead(ref.title or "")
+    if cut is not None:
+        ref = replace(ref, title=cut[0], title_marked=ref.title_marked or cut[1])
+    return (t if ref is t.ref else replace(t, ref=ref)), cut is not None and not cut[2]
+
+
+def _cut_sure_lead(ref: ParsedReference) -> None:
+    """Cut from a parsed reference's title a lead-in that `_title_without_lead` is sure of (in place):
+    the reference rules' reading of a sentence or of what follows a label."""
+    cut = _title_without_lead(ref.title) if ref.title else None
+    if cut is not None and cut[2]:
+        ref.title, ref.title_marked = cut[0], ref.title_marked or cut[1]
 
 
 def _title_without_lead(title: str) -> tuple[str, bool, bool] | None:
@@ -916,13 +931,13 @@ def _title_without_lead(title: str) -> tuple[str, bool, bool] | None:
     capitalised ones), at the first capitalised word after a plain word, if three or more title-like
     words follow."""
     opener = title[:1]
-    if opener in _CLOSER and _CLOSER[opener] in title[2:]:  # '「Title」NeurIPS': the title is what it marks
-        inner = title[1 : title.index(_CLOSER[opener], 2)].strip()
+    if opener in _QUOTE_PAIRS and _QUOTE_PAIRS[opener] in title[2:]:  # '「Title」NeurIPS': the title is what it marks
+        inner = title[1 : title.index(_QUOTE_PAIRS[opener], 2)].strip()
         if len(inner.split()) >= 2:
             return inner, True, True
     for m in _INNER_OPENER_RE.finditer(title):
         rest = title[m.end() :]
-        closer = _CLOSER.get(m.group(1), m.group(1))
+        closer = _QUOTE_PAIRS.get(m.group(1), m.group(1))
         if closer not in rest.rstrip(closer + " ") and len(rest.split()) >= 2:
             return rest.rstrip(closer + " "), True, True
     words = title.split()
@@ -950,25 +965,26 @@ def _tagged_evidence(t: TaggedUnit, works: bool) -> int:
     names and a year, venue or identifier beside it (a reference's shape), or an identifier; a known
     venue and a year; one supporting field where the context lists works. A title with one other
     field and no context is tentative (kept only if the index holds it)."""
-    title = t.title or ""
+    ref = t.ref
+    title = ref.title or ""
     if len(title.split()) < 2 or t.title_confidence < _MIN_TITLE_CONFIDENCE or len(title) > 300:
         return _NOT_CITED
     shape = _title_shape(title)
-    if shape == _NO_TITLE or (not t.title_marked and _PAREN_YEAR_IN_TITLE_RE.search(title)):
+    if shape == _NO_TITLE or (not ref.title_marked and _PAREN_YEAR_IN_TITLE_RE.search(title)):
         return _NOT_CITED
-    names = bool(t.authors) and all(a.family[:1].isupper() for a in t.authors)
-    dated = t.year is not None
-    venue = t.venue is not None
-    if t.has_identifier and (names or t.title_marked):
+    names = bool(ref.authors) and all(a.family[:1].isupper() for a in ref.authors)
+    dated = ref.year is not None
+    venue = ref.venue is not None
+    if t.has_identifier and (names or ref.title_marked):
         return _CITES
-    if names and (dated or _known_venue(t.venue)):
+    if names and (dated or _known_venue(ref.venue)):
         # 'Kirby and the Forgotten Land (2022) - A new Kirby game that ...': a name, a year and a
         # sentence-case description have a reference's shape too; a title is set apart (quotes,
         # emphasis) or in Title Case, or the context lists works. Else the index must hold it.
         words = title.split()
         cased = _title_cased(words, _lowered(words))
-        return _CITES if t.title_marked or (cased and shape == _TITLE) or works else _TENTATIVE
-    if dated and _known_venue(t.venue) and shape == _TITLE:
+        return _CITES if ref.title_marked or (cased and shape == _TITLE) or works else _TENTATIVE
+    if dated and _known_venue(ref.venue) and shape == _TITLE:
         return _CITES
     if works and (names or dated or venue):
         return _CITES
@@ -992,11 +1008,8 @@ def _rule_unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]
         # A line of prose that cites twice is prose, even if it parses like one reference.
         s = text[u.start : u.end]
         ref = _fix_fields(parse_reference(s), s)
-        if not u.item and ref.title:
-            cut = _title_without_lead(ref.title)  # a sentence: 'One relevant work is Title (2009) by ...'
-            if cut is not None and cut[2]:
-                ref.title = cut[0]
-                ref.title_marked = ref.title_marked or cut[1]
+        if not u.item:
+            _cut_sure_lead(ref)  # a sentence: 'One relevant work is Title (2009) by ...'
         evidence = _is_reference(ref, s, u)
         if evidence == _CITES and not u.item and _prose_reads_it(text, prose, ref):
             return prose  # 'Following Goodfellow and colleagues (2014) in "Title", GANs are ...': a sentence
@@ -1047,9 +1060,7 @@ def _after_label(text: str, u: _Unit) -> Citation | None:
         return None
     rest = text[m.end() : u.end]
     ref = _fix_fields(parse_reference(rest), rest)
-    cut = _title_without_lead(ref.title) if ref.title else None
-    if cut is not None and cut[2]:
-        ref.title, ref.title_marked = cut[0], ref.title_marked or cut[1]
+    _cut_sure_lead(ref)
     if not ref.authors or _is_reference(ref, rest, _Unit(m.end(), u.end, u.item, u.indent, u.works)) != _CITES:
         return None
     first = rest.lstrip(" *_").split(" ", 1)[0].strip(",.;")
@@ -1529,20 +1540,14 @@ def _gap_ok(gap: str) -> bool:
     return len(gap) <= 6 and not any(ch.isalnum() for ch in gap.replace("(", "").replace(")", ""))
 
 
-# The mark that closes a quoted or emphasised title, and the one that opened it (None: the same mark).
-_CLOSING_MARKS: dict[str, str | None] = {'"': None, "*": None, "_": None, "”": "“", "“": "“", "»": "«", "》": "《", "」": "「", "』": "『"}
-
 
 def _title_before(text: str, pos: int, a: int) -> re.Match[str] | None:
     """A quoted or italic title that ends at most 6 characters before `pos`."""
     for k in range(pos - 1, max(a, pos - 7) - 1, -1):
         ch = text[k]
-        if ch in _CLOSING_MARKS:
+        if ch in _OPENER_OF or ch in _SELF_CLOSING:
             mark = "**" if ch == "*" and text[k - 1 : k] == "*" else ch
-            opener = _CLOSING_MARKS[ch]
-            o = text.rfind(opener or mark, max(a, k - 301), k - len(mark) + 1)
-            if ch == "“" and o < 0:
-                o = text.rfind("„", max(a, k - 301), k)
+            o = text.rfind(_OPENER_OF.get(ch, mark), max(a, k - 301), k - len(mark) + 1)
             m = _PROSE_TITLE_RE.fullmatch(text, o, k + 1) if o >= 0 else None
             return m if m and _gap_ok(text[k + 1 : pos]) else None
         if ch.isalnum():
@@ -1556,7 +1561,7 @@ def _title_after(text: str, pos: int, b: int) -> re.Match[str] | None:
     gap = _IN_GAP_RE.match(text, pos, b)
     ks = [gap.end()] if gap else []
     for k in range(pos, min(b, pos + 7)):
-        if text[k] in "\"“*_„«《「『":
+        if text[k] in _TITLE_OPENERS:
             ks.append(k)
             break
         if text[k].isalnum():

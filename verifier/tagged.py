@@ -4,8 +4,9 @@ The rule-based reader (`refparse`, `extract`) knows the layouts it was written f
 other order ('2022 | Ditto: Building Digital Twins ... | CVPR', 'Wang S, Jin R and Valizadegan H 2010
 A Potential-based Framework ...', 'K. V. d. Berghe and co-authors introduced _Title_ at ICLR 2025')
 defeats it. The CRF tagger (`citeproof.verifier.tagger`) labels tokens from their own look and
-context instead, so it reads such units; this module turns its labels into the fields of a
-`Citation` (names parsed, venue and title cleaned, identifiers found) with how sure it was.
+context instead, so it reads such units; this module turns its labels into a reference's
+fields (`ParsedReference`, as the rules give theirs: names parsed, venue and title cleaned, identifiers found) with
+how sure it was.
 
 Whether the unit cites at all is not decided here: `extract` weighs these fields with the rest of
 its evidence (context, title shape), because a tagger trained on references labels some title in
@@ -16,13 +17,13 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from citeproof.models import Author, Citation
+from citeproof.models import Author
 from citeproof.text import clean_text
 from citeproof.verifier.names import parse_name
-from citeproof.verifier.refparse import find_identifiers
+from citeproof.verifier.refparse import ParsedReference, find_identifiers
 from citeproof.verifier.tagger import FieldTagger, default_tagger
 from citeproof.vocabulary import YEAR
 
@@ -35,39 +36,22 @@ _OPENERS = "\"“„«‘'*_"
 
 @dataclass(frozen=True)
 class TaggedUnit:
-    """What the tagger read in `text[start:end]` (the unit), as citation fields.
+    """What the tagger read in `text[start:end]` (the unit): its fields, as the reference rules give
+    theirs (`ref.title_marked`: the title stands in quotes or emphasis, which references and LLMs use
+    to set titles apart), and how sure it was.
 
     `title_confidence` is the mean marginal of the title's tokens; `confidence` the geometric mean of
-    every token's marginal (low when the tagger hesitated anywhere); `title_marked` whether the title
-    stands in quotes or emphasis, which references and LLMs use to set titles apart."""
+    every token's marginal (low when the tagger hesitated anywhere)."""
 
     start: int
     end: int
-    title: str | None
-    title_marked: bool
+    ref: ParsedReference
     title_confidence: float
-    authors: list[Author] = field(default_factory=list)
-    et_al: bool = False
-    year: int | None = None
-    venue: str | None = None
-    doi: str | None = None
-    arxiv_id: str | None = None
-    url: str | None = None
-    pmid: str | None = None
-    isbn: str | None = None
     confidence: float = 0.0
 
     @property
     def has_identifier(self) -> bool:
-        return bool(self.doi or self.arxiv_id or self.pmid or self.isbn)
-
-    def citation(self, text: str, tentative: bool = False) -> Citation:
-        """The unit as a `Citation` of `text` (the text the unit's offsets point into)."""
-        return Citation(
-            raw=text[self.start : self.end], start=self.start, end=self.end, title=self.title,
-            authors=self.authors, et_al=self.et_al, year=self.year, venue=self.venue, doi=self.doi,
-            arxiv_id=self.arxiv_id, url=self.url, pmid=self.pmid, isbn=self.isbn, tentative=tentative,
-        )
+        return bool(self.ref.doi or self.ref.arxiv_id or self.ref.pmid or self.ref.isbn)
 
 
 _override: FieldTagger | None = None
@@ -123,12 +107,8 @@ def read_tagged(text: str, start: int, end: int) -> TaggedUnit | None:
             authors.append(a)  # (an acronym alone, 'RFC 3530', 'IEEE', is no person)
     venue = clean_text(f.venue.text).strip(_VENUE_TRIM) if f.venue is not None else None
     ids = find_identifiers(unit)
-    return TaggedUnit(
-        start=start,
-        end=end,
+    ref = ParsedReference(
         title=title,
-        title_marked=bool(before) and before[-1] in _OPENERS,
-        title_confidence=f.title.confidence,
         authors=authors,
         et_al=f.et_al,
         year=f.year if f.year_span is not None and _YEAR_RE.search(f.year_span.text) else None,
@@ -138,5 +118,6 @@ def read_tagged(text: str, start: int, end: int) -> TaggedUnit | None:
         url=next((i.url for i in ids if i.url), None),
         pmid=next((i.pmid for i in ids if i.pmid), None),
         isbn=next((i.isbn for i in ids if i.isbn), None),
-        confidence=f.confidence,
+        title_marked=bool(before) and before[-1] in _OPENERS,
     )
+    return TaggedUnit(start=start, end=end, ref=ref, title_confidence=f.title.confidence, confidence=f.confidence)
