@@ -16,9 +16,10 @@ the same dump `bench.scale` builds, so both tools hold exactly the same records)
   (`dev_public.bib`), the median of `--passes` passes after one untimed warm-up pass, and the ratio
   citeproof/peer. Passes alternate (citeproof, peer, citeproof, peer, ...) so that a burst of load
   from other jobs on this shared 2-core machine hits both tools alike: absolute numbers are noisy
-  here, the ratio is what to compare across runs. Each tool uses its own default parallelism
-  (citeproof one call `Verifier.verify(bib)`; the peer `Validator.check(refs)` with its default 4
-  workers on a tokio runtime). Citeproof is timed end to end (BibTeX parsing and extraction
+  here, the ratio is what to compare across runs. Both use every core of the machine: citeproof
+  one call `Verifier(workers=--workers).verify(bib)` (0, the default: a process per CPU core; the
+  workers' start is not timed, as a service starts them once), also timed as one process alone; the
+  peer `Validator.check(refs)` with its default 4 workers on a tokio runtime. Citeproof is timed end to end (BibTeX parsing and extraction
   included, `verify`), and also on its `verify_s` phase alone; the peer gets the entries already
   parsed, so the end-to-end ratio is the one that favours the peer;
 * accuracy on the dev labels: DR, FPR, F1 (`bench.eval.scores`), flagged = citeproof's `mismatch`
@@ -339,14 +340,17 @@ def measure(size: int, args: argparse.Namespace, bib: str, labels: list[dict[str
     refs_path.write_text(json.dumps([refs[k] for k in keys], ensure_ascii=False), encoding="utf-8")
 
     index = Index(idx)
-    verifier = Verifier(index, today=BENCH_TODAY)
+    verifier = Verifier(index, today=BENCH_TODAY, workers=args.workers)
+    alone = Verifier(index, today=BENCH_TODAY)
+    verifier.workers_ready(timeout=120)  # the workers' start is not timed: a service starts them once
     peer = PeerProcess(args.peer_python, db, refs_path, args.peer_workers)
     try:
         verifier.verify(bib)  # warm-up: model loaded, pages cached
+        alone.verify(bib)
         peer_first = peer.run_pass()  # warm-up: connections opened, pages cached
-        cp_total, cp_verify, peer_s = [], [], []
+        cp_total, cp_verify, cp_alone, peer_s = [], [], [], []
         peer_statuses = {tuple(peer_first["status"])}
-        for _ in range(args.passes):  # alternated, so load from other jobs falls on both tools
+        for _ in range(args.passes):  # alternated, so load from other jobs falls on all alike
             t0 = time.perf_counter()
             report = verifier.verify(bib)
             cp_total.append(time.perf_counter() - t0)
@@ -354,9 +358,14 @@ def measure(size: int, args: argparse.Namespace, bib: str, labels: list[dict[str
             p = peer.run_pass()
             peer_s.append(p["seconds"])
             peer_statuses.add(tuple(p["status"]))
+            t0 = time.perf_counter()
+            single = alone.verify(bib)
+            cp_alone.append(time.perf_counter() - t0)
     finally:
         peer.close()
+        verifier.close()
         index.close()
+    assert single.citations == report.citations, "a batch shared among processes must verify as one process does"
 
     cp_by_key = {c.key: c.status.value for c in report.citations if c.key}
     peer_by_key = {k: PEER_STATUS[s] for k, s in zip(keys, p["status"], strict=True)}
@@ -364,6 +373,7 @@ def measure(size: int, args: argparse.Namespace, bib: str, labels: list[dict[str
     return {
         "size": size, "peer_build": pbuild, "cp_build": cbuild,
         "cp": Passes(cp_total, n_cp), "cp_verify": Passes(cp_verify, n_cp), "peer": Passes(peer_s, len(keys)),
+        "cp_alone": Passes(cp_alone, n_cp), "workers": args.workers or os.cpu_count(),
         "cp_rows": rows_for(cp_by_key, labels), "peer_rows": rows_for(peer_by_key, labels),
         "peer_dbs": p["dbs"], "peer_failed": p["failed"], "peer_deterministic": len(peer_statuses) == 1,
         "peer_counts": {s: p["status"].count(s) for s in sorted(set(p["status"]))},
@@ -382,13 +392,17 @@ def report(r: dict[str, Any]) -> None:
     print(_build_line(f"citeproof index ({r['cp_build']['index_type']}):", r["cp_build"]))
     print(f"  build time ratio citeproof/peer = {r['cp_build']['seconds'] / r['peer_build']['seconds']:.2f}")
     print(f"  speed, warm, batched (median of {len(peer.seconds)} alternated passes after a warm-up):")
+    alone = r["cp_alone"]
     print(
-        f"    citeproof  {cp.rate:8.1f} references/s end to end ({cp.n} citations; passes {_secs(cp.seconds)})"
+        f"    citeproof  {cp.rate:8.1f} references/s end to end, {r['workers']} processes "
+        f"({cp.n} citations; passes {_secs(cp.seconds)})"
     )
     print(f"    citeproof  {cpv.rate:8.1f} references/s verify phase only (extraction excluded)")
+    print(f"    citeproof  {alone.rate:8.1f} references/s end to end, one process (passes {_secs(alone.seconds)})")
     print(f"    peer       {peer.rate:8.1f} references/s ({peer.n} references; passes {_secs(peer.seconds)})")
     print(
-        f"    ratio citeproof/peer = {cp.rate / peer.rate:.2f} end to end, {cpv.rate / peer.rate:.2f} verify only"
+        f"    ratio citeproof/peer = {cp.rate / peer.rate:.2f} end to end, {cpv.rate / peer.rate:.2f} verify only, "
+        f"{alone.rate / peer.rate:.2f} one process end to end"
     )
     c, p = scores(r["cp_rows"]), scores(r["peer_rows"])
     for name, s in (("citeproof", c), ("peer", p)):
@@ -425,6 +439,9 @@ def main() -> None:
     )
     ap.add_argument("--peer-workers", type=int, default=4, help="the peer's num_workers (its default: 4)")
     ap.add_argument("--passes", type=int, default=3)
+    ap.add_argument(
+        "--workers", type=int, default=0, help="citeproof's processes (Verifier(workers=N); 0: one per CPU core)"
+    )
     args = ap.parse_args()
     if not args.peer_python.exists():
         raise SystemExit(f"{args.peer_python} not found: python3.12 -m venv /work/peer/venv && "

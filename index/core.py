@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -127,6 +127,11 @@ class Index:
     def get(self, record_id: str) -> Record | None:
         with self._lock:
             return self.store.get_id(record_id)
+
+    def get_many(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records of `record_ids` by id (those the index holds), read in a few statements."""
+        with self._lock:
+            return self.store.get_ids(record_ids)
 
     def venues(self) -> dict[str, tuple[str, int]]:
         """Every venue in the index by `venue_key`, with a display name and record count."""

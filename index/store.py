@@ -308,6 +308,17 @@ class RecordStore:
         row = self.conn.execute("SELECT data FROM records WHERE id = ?", (record_id,)).fetchone()
         return Record.model_validate_json(row[0]) if row else None
 
+    def get_ids(self, record_ids: Iterable[str]) -> dict[str, Record]:
+        """The records of `record_ids` (those the store holds), in one statement per 500 ids."""
+        ids = list(dict.fromkeys(record_ids))
+        out: dict[str, Record] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            q = f"SELECT id, data FROM records WHERE id IN ({','.join('?' * len(chunk))})"
+            for record_id, data in self.conn.execute(q, chunk):
+                out[record_id] = Record.model_validate_json(data)
+        return out
+
     def _by(self, column: str, value: str | None) -> list[int]:
         if not value:
             return []

@@ -22,6 +22,7 @@ from citeproof.text import title_key, tokens
 __all__ = [
     "AuthorMatch",
     "CitedAuthors",
+    "FoundAuthors",
     "IdMatch",
     "TitleMatch",
     "cited_authors",
@@ -301,16 +302,36 @@ def _may_pair_otherwise(cited: CitedAuthors, found: list[_Name]) -> bool:
     return False
 
 
-def compare_authors(cited: Sequence[Author] | CitedAuthors, et_al: bool, found: Sequence[Author]) -> AuthorMatch:
+class FoundAuthors:
+    """A record's author list as `compare_authors` reads it, prepared once per record (`found_authors`)
+    rather than once per citation it is a candidate of (`decide.Context.found_authors`): in a batch, a record is the candidate of about
+    three citations, and a record of a big collaboration lists hundreds of names."""
+
+    __slots__ = ("authors", "by_family", "names", "real", "scan", "truncated")
+
+    def __init__(self, found: Sequence[Author]) -> None:
+        names = [_name(f.given, f.family) for f in found]
+        self.authors = found
+        self.real = [j for j, n in enumerate(names) if n.family not in _ETAL_FAMILIES]  # real authors, by index
+        self.truncated = len(self.real) < len(found)  # the record lists only its first authors ("and others")
+        self.names = [names[j] for j in self.real]
+        self.by_family: dict[str, list[int]] = {}
+        for j, n in enumerate(self.names):
+            self.by_family.setdefault(n.family, []).append(j)
+        self.scan: _Scan | None = None  # built at the first need (`compare_authors`)
+
+
+def compare_authors(
+    cited: Sequence[Author] | CitedAuthors, et_al: bool, found: Sequence[Author] | FoundAuthors
+) -> AuthorMatch:
     """All cited authors must be authors of the work, first author first, and the list complete
     unless it says 'et al.'/'and others' (a silently truncated list is a known hallucination).
-    `cited` may be prepared by `cited_authors`, when one citation is compared with many records."""
+    `cited` may be prepared by `cited_authors`, when one citation is compared with many records, and
+    `found` as a `FoundAuthors`, when one record is compared with many citations."""
     prepared = cited if isinstance(cited, CitedAuthors) else cited_authors(cited)
     cited, cited_names, placeholders = prepared.authors, prepared.names, prepared.placeholders
-    names = [_name(f.given, f.family) for f in found]
-    real = [j for j, n in enumerate(names) if n.family not in _ETAL_FAMILIES]  # found_real, by index
-    found_truncated = len(real) < len(found)
-    real_names = [names[j] for j in real]
+    rec = found if isinstance(found, FoundAuthors) else FoundAuthors(found)
+    found, real, found_truncated, real_names, by_family = rec.authors, rec.real, rec.truncated, rec.names, rec.by_family
     used: set[int] = set()
     matched = 0
     unmatched: list[str] = []
@@ -320,10 +341,6 @@ def compare_authors(cited: Sequence[Author] | CitedAuthors, et_al: bool, found: 
     # are looked for in a name not found that way, in lists of up to FUZZY_SCAN_MAX authors (`_Scan`:
     # the first such author in the list, as a scan in order would find; authors with the same family
     # name are never that author, as `_same_name` just rejected them).
-    by_family: dict[str, list[int]] = {}
-    for j, n in enumerate(real_names):
-        by_family.setdefault(n.family, []).append(j)
-    scan: _Scan | None = None
     scannable: bool | None = None  # whether a scan could find anything (decided at the first need)
     for display, cn in zip(prepared.displays, cited_names, strict=True):
         hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, real_names[j])), None)
@@ -331,9 +348,9 @@ def compare_authors(cited: Sequence[Author] | CitedAuthors, et_al: bool, found: 
             if scannable is None:
                 scannable = _may_pair_otherwise(prepared, real_names)
             if scannable:
-                if scan is None:
-                    scan = _Scan(real_names)
-                hit = scan.first(cn, used)
+                if rec.scan is None:
+                    rec.scan = _Scan(real_names)
+                hit = rec.scan.first(cn, used)
         if hit is None:
             unmatched.append(display)
         else:

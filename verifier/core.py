@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import time
+import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from citeproof.errors import CiteproofError, LookupFailedError
 from citeproof.identifiers import norm_doi
@@ -27,10 +29,11 @@ from citeproof.verifier.venues import canonical_venue
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
 from citeproof.verifier.bare_mentions import is_bare_mention, settle_bare_mention
-from citeproof.verifier.extract import extract_citations
+from citeproof.verifier.extract import bibliography_cuts, extract_citations, is_bibliography
 from citeproof.verifier.gc_pause import gc_paused
 from citeproof.verifier.stream import astream as astream_results
 from citeproof.verifier.stream import stream as stream_results
+from citeproof.verifier.workers import Encoded, Workers, WorkerSettings, citations_payload, decode_results
 
 __all__ = ["Verifier", "verify"]
 
@@ -38,6 +41,12 @@ _UNSETTLED = (Status.fabricated, Status.unverifiable)
 _WORD_RE = re.compile(r"[^\W_]+")
 _FOREIGN_WORD_MAX = 5  # titles holding a venue's word, below which the word is of another field
 MAX_TENTATIVE = 200  # tentative citations looked up per call; an answer quoting more phrases is junk or an attack
+# With workers, the least a process's share of a batch is worth: sending and gathering a share costs
+# about a millisecond, and a worker's results are rebuilt here (a tenth of what verifying them cost).
+MIN_SHARE = 64  # citations
+MIN_SHARE_CHARS = 16_000  # characters of text (about 60 BibTeX entries), for texts shared before extraction
+# Shares per process: taken by whoever is free, so that a process slowed by other jobs does fewer
+SHARES_PER_PROCESS = 4
 
 IndexLike = Index | str | os.PathLike[str] | None
 
@@ -51,6 +60,14 @@ class Verifier:
     `calibration=False` keeps the heuristic confidence instead of the calibrated one (for refitting).
     `online=True` (or an `OnlineResolver`) looks up live what the index cannot settle; `mailto`
     identifies you to Crossref/OpenAlex.
+
+    `workers=N` shares large batches (a bibliography file, many answers, hundreds of citations) among
+    N processes: this one and N - 1 worker processes started now, each opening the same index
+    (`citeproof.verifier.workers`); 0 means one per CPU core. Results are those of one process.
+    Small batches, and any batch while the workers are still loading, are verified here alone, so a
+    single citation never pays for them. Not with `online` (live lookups are bounded by the
+    sources' rate limits, not by CPU). `close()` (or `with Verifier(...)`) stops the workers; they
+    also stop when the verifier is garbage-collected or the process exits.
     """
 
     def __init__(
@@ -64,6 +81,7 @@ class Verifier:
         calibration: bool = True,
         online: bool | OnlineResolver = False,
         mailto: str | None = None,
+        workers: int = 1,
     ):
         if isinstance(index, Index):
             self.index = index
@@ -87,6 +105,31 @@ class Verifier:
             self.online: OnlineResolver | None = OnlineResolver(mailto=mailto)
         else:
             self.online = online or None
+        if workers < 0:
+            raise ValueError(f"workers must be 0 (one per CPU core) or more, not {workers}")
+        self.workers = (workers or os.cpu_count() or 1) if self.online is None else 1
+        self._pool: Workers | None = None
+        if self.workers > 1:
+            settings = WorkerSettings(str(self.index.directory), self.k, self.today, self.strict, self.calibration)
+            self._pool = Workers(settings, self.workers - 1)
+            weakref.finalize(self, self._pool.close)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (the index stays open: it may be shared)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def workers_ready(self, timeout: float = 0.0) -> int:
+        """How many processes would share a batch now (this one included), waiting up to `timeout`
+        seconds for the workers to finish loading."""
+        return 1 + (self._pool.ready(timeout) if self._pool is not None else 0)
 
     def _context(self) -> Context:
         return Context(
@@ -219,8 +262,48 @@ class Verifier:
         `MAX_TENTATIVE` of them are looked up."""
         citations = self._bounded(citations)
         with gc_paused():
-            results = self._check(citations, text)
-        return [r for c, r in zip(citations, results, strict=True) if not c.tentative or keeps_tentative(r)]
+            results = self._shared_check(citations, text)
+            if results is None:
+                results = self._check(citations, text)
+        return _kept(citations, results)
+
+    def verdicts(self, citations: Sequence[Citation]) -> list[CitationResult]:
+        """One verdict per citation, in order, tentative ones included and not bounded (`check` drops
+        the tentative ones the index does not hold): a worker process's answer for its share."""
+        with gc_paused():
+            return self._check(citations)
+
+    def _shared_check(self, citations: Sequence[Citation], text: str | None) -> list[CitationResult] | None:
+        """`_check` of `citations` shared with the worker processes; None when not worth it (few
+        citations, no worker ready, the workers busy with another batch). Author-year mentions are
+        judged here, against `text`."""
+        if self._pool is None or len(citations) < 2 * MIN_SHARE:
+            return None
+        mention = [text is not None and is_bare_mention(c) for c in citations]
+        batch = [c for c, m in zip(citations, mention, strict=True) if not m]
+        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(batch) // MIN_SHARE)
+        if parts < 2:
+            return None
+        chunks = _split(batch, [1] * len(batch), parts)
+        answers = self._pool.run(chunks, self._check, lambda chunk: ("check", citations_payload(chunk)))
+        if answers is None:
+            return None
+        settled: list[CitationResult] = []
+        for answer, chunk in zip(answers, chunks, strict=True):
+            got = answer.value if answer.here else self._decoded(answer.value) if answer.ok else None
+            settled.extend(got if got is not None else self._check(chunk))
+        others = iter(settled)
+        return [
+            self._mention(c, text) if m and text is not None else next(others)
+            for c, m in zip(citations, mention, strict=True)
+        ]
+
+    def _decoded(self, encoded: Encoded) -> list[CitationResult] | None:
+        """A worker's results, with this process's records; None if one is missing (the index changed)."""
+        try:
+            return decode_results(encoded, self.index.get_many)
+        except KeyError:
+            return None
 
     def _check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
         """`check` with one result per citation, tentative ones included."""
@@ -320,6 +403,10 @@ class Verifier:
 
         `citations` skips extraction when the caller already extracted them (e.g. to enforce a limit)."""
         with gc_paused():
+            if citations is None:
+                shared = self._shared_verify(text)
+                if shared is not None:
+                    return shared
             t0 = time.perf_counter()
             if citations is None:
                 citations = extract_citations(text)
@@ -328,38 +415,124 @@ class Verifier:
             t2 = time.perf_counter()
             return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
 
+    def _verified_here(self, text: str) -> Report:
+        """`verify(text)` in this process alone."""
+        t0 = time.perf_counter()
+        citations = self._bounded(extract_citations(text))
+        t1 = time.perf_counter()
+        results = _kept(citations, self._check(citations, text))
+        return self.report(text, results, {"extract_s": t1 - t0, "verify_s": time.perf_counter() - t1})
+
+    def _shared_verify(self, text: str) -> Report | None:
+        """`verify(text)` of a bibliography file cut into pieces (`extract.bibliography_cuts`), each read
+        and verified by one process. None when `text` is no such file or too small, no worker is ready,
+        or a piece was not read as the whole would be (`extract.is_bibliography`): then the whole is
+        read here (and its citations may still be checked in shares, `check`)."""
+        if self._pool is None or len(text) < 2 * MIN_SHARE_CHARS:
+            return None
+        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(text) // MIN_SHARE_CHARS)
+        cuts = bibliography_cuts(text, parts) if parts >= 2 else []
+        if not cuts:
+            return None
+        t0 = time.perf_counter()
+        bounds = [0, *cuts, len(text)]
+        pieces = [text[a:b] for a, b in pairwise(bounds)]
+
+        def here(piece: str) -> tuple[list[CitationResult], dict[str, float], bool]:
+            r = self._verified_here(piece)
+            return r.citations, r.timings, is_bibliography(piece, r.citations)
+
+        answers = self._pool.run(pieces, here, lambda piece: ("verify", [piece]))
+        if answers is None:
+            return None
+        results: list[CitationResult] = []
+        spent = {"extract_s": 0.0, "verify_s": 0.0}
+        for answer, piece, start in zip(answers, pieces, bounds, strict=False):
+            got = answer.value if answer.here else self._answer_of(answer.ok, answer.value)
+            if got is None:
+                got = here(piece)
+            piece_results, timings, whole = got
+            if not whole:
+                return None
+            for r in piece_results:
+                r.start += start
+                r.end += start
+            results.extend(piece_results)
+            for k in spent:
+                spent[k] += timings.get(k, 0.0)
+        return self.report(text, results, _wall_shares(spent, time.perf_counter() - t0))
+
+    def _answer_of(self, ok: bool, value: Any) -> tuple[list[CitationResult], dict[str, float], bool] | None:
+        """A worker's answer for one text of a "verify" task, decoded; None if it failed."""
+        if not ok:
+            return None
+        encoded: Encoded
+        timings: dict[str, float]
+        whole: bool
+        ((encoded, timings, whole),) = value
+        results = self._decoded(encoded)
+        return None if results is None else (results, timings, whole)
+
     def verify_many(self, texts: Sequence[str]) -> list[Report]:
         """`verify` of each text, as one batch: the citations of every text are looked up together (one
         model call, one dense search, a few SQLite statements), as a service that receives many
         answers at once would. The reports are those `verify(text)` gives one by one (with a flat
         index, the default below a million records: its search is the same whatever the batch; an
         approximate one may rank near-equal candidates differently in another batch), except their
-        timings: `verify_s` is the batch's, shared among the texts by their number of citations."""
+        timings: `verify_s` is the batch's, shared among the texts by their number of citations.
+        With workers, the texts are shared among the processes in runs of similar length."""
         with gc_paused():
-            extracted: list[Sequence[Citation]] = []
-            extract_s: list[float] = []
-            for text in texts:
-                t0 = time.perf_counter()
-                extracted.append(self._bounded(extract_citations(text)))
-                extract_s.append(time.perf_counter() - t0)
+            shared = self._shared_many(texts)
+            return shared if shared is not None else self._many_here(texts)
+
+    def _shared_many(self, texts: Sequence[str]) -> list[Report] | None:
+        if self._pool is None or len(texts) < 2:
+            return None
+        total = sum(len(t) for t in texts)
+        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(texts), total // MIN_SHARE_CHARS)
+        if parts < 2:
+            return None
+        groups = _split(texts, [len(t) for t in texts], parts)
+        answers = self._pool.run(groups, self._many_here, lambda group: ("verify", list(group)))
+        if answers is None:
+            return None
+        reports: list[Report] = []
+        for answer, group in zip(answers, groups, strict=True):
+            if answer.here:
+                reports.extend(answer.value)
+                continue
+            decoded = [self._decoded(enc) for enc, _t, _w in answer.value] if answer.ok else [None]
+            if any(d is None for d in decoded):
+                reports.extend(self._many_here(group))
+                continue
+            reports.extend(
+                self.report(text, results or [], timings)
+                for text, results, (_e, timings, _w) in zip(group, decoded, answer.value, strict=True)
+            )
+        return reports
+
+    def _many_here(self, texts: Sequence[str]) -> list[Report]:
+        """`verify_many(texts)` in this process alone."""
+        extracted: list[Sequence[Citation]] = []
+        extract_s: list[float] = []
+        for text in texts:
             t0 = time.perf_counter()
-            # author-year mentions are judged against their own text; every other citation in one batch
-            batch = [c for cs in extracted for c in cs if not is_bare_mention(c)]
-            settled = iter(self._check(batch))
-            per_text = [
-                [self._mention(c, text) if is_bare_mention(c) else next(settled) for c in cs]
-                for text, cs in zip(texts, extracted, strict=True)
-            ]
-            verify_s = time.perf_counter() - t0
-            total = sum(len(cs) for cs in extracted) or 1
-            return [
-                self.report(
-                    text,
-                    [r for c, r in zip(cs, results, strict=True) if not c.tentative or keeps_tentative(r)],
-                    {"extract_s": ex, "verify_s": verify_s * len(cs) / total},
-                )
-                for text, cs, results, ex in zip(texts, extracted, per_text, extract_s, strict=True)
-            ]
+            extracted.append(self._bounded(extract_citations(text)))
+            extract_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        # author-year mentions are judged against their own text; every other citation in one batch
+        batch = [c for cs in extracted for c in cs if not is_bare_mention(c)]
+        settled = iter(self._check(batch))
+        per_text = [
+            [self._mention(c, text) if is_bare_mention(c) else next(settled) for c in cs]
+            for text, cs in zip(texts, extracted, strict=True)
+        ]
+        verify_s = time.perf_counter() - t0
+        total = sum(len(cs) for cs in extracted) or 1
+        return [
+            self.report(text, _kept(cs, results), {"extract_s": ex, "verify_s": verify_s * len(cs) / total})
+            for text, cs, results, ex in zip(texts, extracted, per_text, extract_s, strict=True)
+        ]
 
     def report(self, text: str, results: Sequence[CitationResult], timings: dict[str, float] | None = None) -> Report:
         """A `Report` on `text` from results obtained any way (`check`, `stream`), in text order."""
@@ -411,3 +584,31 @@ def _at(result: CitationResult, c: Citation) -> CitationResult:
         suggestions=list(result.suggestions),
     )
     return result.model_copy(update=update)
+
+
+def _kept(citations: Sequence[Citation], results: Sequence[CitationResult]) -> list[CitationResult]:
+    """The results to report: a tentative citation's only if the index holds its title."""
+    return [r for c, r in zip(citations, results, strict=True) if not c.tentative or keeps_tentative(r)]
+
+
+_T = TypeVar("_T")
+
+
+def _split(items: Sequence[_T], sizes: Sequence[int], parts: int) -> list[Sequence[_T]]:
+    """`items` in `parts` runs, in order, of about equal total size."""
+    total = sum(sizes) or 1
+    bounds = [0]
+    acc = 0
+    for i, size in enumerate(sizes):
+        acc += size
+        if len(bounds) < parts and acc * parts >= total * len(bounds) and i + 1 < len(items):
+            bounds.append(i + 1)
+    bounds.append(len(items))
+    return [items[a:b] for a, b in pairwise(bounds) if b > a]
+
+
+def _wall_shares(spent: dict[str, float], wall: float) -> dict[str, float]:
+    """Phase timings of work done side by side in several processes: each phase's share of the time
+    all of them spent, applied to the wall-clock time of the call."""
+    total = sum(spent.values()) or 1.0
+    return {k: wall * v / total for k, v in spent.items()}

@@ -25,6 +25,7 @@ from citeproof.models import Citation, CitationResult, FieldCheck, Record, Statu
 from citeproof.verifier.compare import (
     AuthorMatch,
     CitedAuthors,
+    FoundAuthors,
     IdMatch,
     TitleMatch,
     cited_authors,
@@ -81,6 +82,16 @@ class Context:
     # strict: tolerated imprecision (a dropped subtitle, the preprint cited for a published work) is a
     # mismatch too, for CI gates that want every reference exact
     strict: bool = False
+    # each candidate record's authors prepared once per batch (`found_authors`), by the record's
+    # identity; the record is kept with them, so no other object takes its id while the batch lasts
+    _found: dict[int, tuple[Record, FoundAuthors]] = field(default_factory=dict, repr=False)
+
+    def found_authors(self, rec: Record) -> FoundAuthors:
+        """`rec`'s authors as `compare_authors` reads them, prepared at the first need in this batch."""
+        got = self._found.get(id(rec))
+        if got is None:
+            got = self._found[id(rec)] = (rec, FoundAuthors(rec.authors))
+        return got[1]
 
 
 def record_venue(rec: Record) -> str | None:
@@ -170,15 +181,17 @@ def _venue_match(cited: str, found: str) -> VenueMatch:
     return compare_venues(cited, found)
 
 
-def assess(c: Citation, hit: Hit, cited: Cited | None = None) -> Assessment:
-    """`hit`'s record compared with `c` field by field; `cited`: `Cited.of(c)`, when `c` has many hits."""
+def assess(c: Citation, hit: Hit, cited: Cited | None = None, ctx: Context | None = None) -> Assessment:
+    """`hit`'s record compared with `c` field by field; `cited`: `Cited.of(c)`, when `c` has many hits;
+    `ctx`, the batch's context, when its records are candidates of many citations."""
     rec = hit.record
     cited = cited or Cited.of(c)
     out = Assessment(record=rec, via=set(hit.via), dense=hit.dense)
     if c.title:
         out.title = compare_titles(c.title, rec.title)
     if cited.authors is not None:
-        out.authors = compare_authors(cited.authors, c.et_al, rec.authors)
+        found = ctx.found_authors(rec) if ctx is not None else rec.authors
+        out.authors = compare_authors(cited.authors, c.et_al, found)
     if c.year is not None and rec.year is not None:
         out.year = c.year == rec.year
     cited_venue = cited.venue
@@ -294,7 +307,7 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
             reasons=["too little to check: the citation states no title and no identifier"],
         )
     cited = Cited.of(c)
-    assessments = sorted((assess(c, h, cited) for h in hits), key=lambda a: -a.score)
+    assessments = sorted((assess(c, h, cited, ctx) for h in hits), key=lambda a: -a.score)
     best = next((a for a in assessments if a.identifies), None)
     if best is None:
         return _no_work_identified(c, assessments, ctx)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TypedDict
@@ -64,7 +64,7 @@ from citeproof.vocabulary import (
     YEAR,
 )
 
-__all__ = ["MAX_MENTIONS", "extract_citations", "link_mentions"]
+__all__ = ["MAX_MENTIONS", "bibliography_cuts", "extract_citations", "is_bibliography", "link_mentions"]
 
 MAX_REFERENCE_CHARS = 1500  # a longer unit is prose (or an attack), never one reference
 MAX_MENTIONS = 5000  # in-text mentions read per text: author–year citations and numeric markers
@@ -261,6 +261,59 @@ def _only_entries(text: str, entries: list[Citation]) -> bool:
             return False
         pos = max(pos, c.end)
     return not any(line.strip() and not line.lstrip().startswith("%") for line in text[pos:].splitlines())
+
+
+# What keeps a bibliography from being read in pieces: a comment line (it may hold a mention of an entry
+# of another piece), a macro or preamble (its definitions serve every later entry), a fence.
+_COMMENT_LINE_RE = re.compile(r"^[ \t]*%", re.MULTILINE)
+_WHOLE_FILE_ENTRY_RE = re.compile(r"@(?i:string|preamble|comment)\b")
+
+
+def _uncuttable(text: str) -> bool:
+    # substring tests first: a regex over a whole file costs more than the cut it decides
+    if "%" in text and _COMMENT_LINE_RE.search(text):
+        return True
+    if "```" in text or "~~~" in text:
+        return True
+    return _WHOLE_FILE_ENTRY_RE.search(text) is not None
+
+
+def bibliography_cuts(text: str, parts: int) -> list[int]:
+    """Where `text`, a BibTeX file and nothing else, can be cut into about `parts` pieces of similar
+    size that are each read as the whole is: the offsets of entry lines ('@article{key,' opening a
+    line). The BibTeX parser starts afresh at each of them, even after an entry whose braces never
+    close (`connectors.bibtex`: a line-start entry ends any open value), and so does the repair of a
+    broken entry (`_broken_entry_end`). Empty when `text` is anything else (a comment line, a macro,
+    a fence, not opening with an entry) or too small to cut; `is_bibliography` then confirms each
+    piece read (a `Verifier` with workers falls back to reading the whole when one is not)."""
+    if parts < 2 or not text.lstrip().startswith("@") or _uncuttable(text):
+        return []
+    cuts: list[int] = []
+    for i in range(1, parts):
+        pos = max(len(text) * i // parts, cuts[-1] + 1 if cuts else 1)
+        while (pos := text.find("\n", pos - 1) + 1) > 0:
+            if _ENTRY_LINE_RE.match(text, pos):
+                cuts.append(pos)
+                break
+            pos += 1
+        else:
+            break
+    return cuts
+
+
+def is_bibliography(text: str, citations: Sequence[Citation]) -> bool:
+    """Whether `citations`, extracted from `text`, are BibTeX entries with nothing but blank space around
+    and between them, and no mentions: what a piece cut by `bibliography_cuts` must be for the pieces'
+    citations to be those of the whole (no prose, comment or label around them that could refer to an
+    entry of another piece)."""
+    if not citations or _uncuttable(text):
+        return False
+    pos = 0
+    for c in citations:
+        if c.start < pos or c.mentions or text[pos : c.start].strip() or not text.startswith("@", c.start):
+            return False
+        pos = c.end
+    return not text[pos:].strip()
 
 
 def _bibtex_citations(text: str) -> list[Citation]:
