@@ -18,6 +18,7 @@ __all__ = [
     "latex_to_unicode",
     "strip_markup",
     "title_key",
+    "token_tuple",
     "tokens",
 ]
 
@@ -111,11 +112,12 @@ def tokens(s: str | None) -> list[str]:
     """Folded word tokens of a cleaned string; hyphens and punctuation split words."""
     if not s:
         return []
-    return list(_tokens(s))
+    return list(token_tuple(s))
 
 
 @lru_cache(maxsize=1 << 17)
-def _tokens(s: str) -> tuple[str, ...]:
+def token_tuple(s: str) -> tuple[str, ...]:
+    """`tokens(s)` as the tuple it is cached as (no copy: for the hot loops that only read it)."""
     # Cached: verification compares the same names and titles against many candidates.
     return tuple(_TOKEN_RE.findall(fold(clean_text(s))))
 

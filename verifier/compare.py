@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.models import Author
-from citeproof.text import title_key, tokens
+from citeproof.text import title_key, token_tuple, tokens
 
 __all__ = [
     "AuthorMatch",
@@ -265,6 +265,7 @@ class CitedAuthors(NamedTuple):
     words: frozenset[str]  # first and last words of the family names
     given_families: frozenset[str]  # family names of authors with given names (written the other way round)
     long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
+    tokens: frozenset[str]  # every token of every name (a found name equal in all tokens has its family's in here)
 
 
 def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
@@ -279,46 +280,68 @@ def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
         frozenset(w for n in names if n.family for w in (n.family_words[:1] + n.family_words[-1:])),
         frozenset(n.family for n in names if n.family and n.given),
         tuple(n.family for n in names if len(n.family) >= 6),
+        frozenset(t for n in names for t in n.full),
     )
 
 
-def _may_pair_otherwise(cited: CitedAuthors, found: list[_Name]) -> bool:
+def _may_pair_otherwise(cited: CitedAuthors, found: FoundAuthors) -> bool:
     """Whether `_same_name` might pair a cited name with a found one of another family name. False
     means no `_Scan` can find anything: most candidate records of a citation are other works, whose
     authors share no name with it, and this rules them out with a few set lookups per author. Each
-    test is implied by one of `_same_name`'s conditions (see `_Scan`)."""
-    for f in found:
-        if not f.family:
+    test is implied by one of `_same_name`'s conditions (see `_Scan`); it reads the found names'
+    family tokens and given names only, the whole name (`_name`) just for a name whose family tokens
+    are all among the cited tokens (the same name split differently)."""
+    for j, (family, fw, given) in enumerate(zip(found.families, found.family_words, found.givens, strict=True)):
+        if not family:
             continue
-        fw = f.family_words
-        if f.full in cited.fulls or fw[0] in cited.words or fw[-1] in cited.words:
+        if fw[0] in cited.words or fw[-1] in cited.words:
             return True
-        if f.given and f.given in cited.given_families:
+        if given and given in cited.given_families:
             return True
-        if len(f.family) >= 6 and cited.long_families:
+        if len(family) >= 6 and cited.long_families:
             # a cutoff below `_same_name`'s 90: this only proposes
-            if process.extractOne(f.family, cited.long_families, scorer=fuzz.ratio, score_cutoff=89) is not None:
+            if process.extractOne(family, cited.long_families, scorer=fuzz.ratio, score_cutoff=89) is not None:
                 return True
+        if all(t in cited.tokens for t in fw) and found.name(j).full in cited.fulls:
+            return True
     return False
 
 
 class FoundAuthors:
-    """A record's author list as `compare_authors` reads it, prepared once per record (`found_authors`)
-    rather than once per citation it is a candidate of (`decide.Context.found_authors`): in a batch, a record is the candidate of about
-    three citations, and a record of a big collaboration lists hundreds of names."""
+    """A record's author list as `compare_authors` reads it, prepared once per record (by
+    `decide.Context.found_authors`) rather than once per citation it is a candidate of: in a batch, a
+    record is the candidate of about three citations, and one of a big collaboration lists hundreds
+    of names. What every comparison reads (family keys and tokens, given names) comes from caches per
+    name part, which many authors share; the whole name (`_name`, cached per distinct name, of which
+    a large index holds millions) only where a comparison needs it."""
 
-    __slots__ = ("authors", "by_family", "names", "real", "scan", "truncated")
+    __slots__ = ("_names", "authors", "by_family", "families", "family_words", "givens", "real", "scan", "truncated")
 
     def __init__(self, found: Sequence[Author]) -> None:
-        names = [_name(f.given, f.family) for f in found]
+        words = [token_tuple(f.family) if f.family else () for f in found]
+        keys = ["".join(w) for w in words]
         self.authors = found
-        self.real = [j for j, n in enumerate(names) if n.family not in _ETAL_FAMILIES]  # real authors, by index
+        self.real = [j for j, k in enumerate(keys) if k not in _ETAL_FAMILIES]  # real authors, by index
         self.truncated = len(self.real) < len(found)  # the record lists only its first authors ("and others")
-        self.names = [names[j] for j in self.real]
+        self.families = [keys[j] for j in self.real]
+        self.family_words = [words[j] for j in self.real]
+        self.givens = [_joined_tokens(found[j].given) for j in self.real]
         self.by_family: dict[str, list[int]] = {}
-        for j, n in enumerate(self.names):
-            self.by_family.setdefault(n.family, []).append(j)
+        for j, k in enumerate(self.families):
+            self.by_family.setdefault(k, []).append(j)
+        self._names: list[_Name | None] = [None] * len(self.real)
         self.scan: _Scan | None = None  # built at the first need (`compare_authors`)
+
+    def name(self, j: int) -> _Name:
+        """The `j`-th real author's name."""
+        n = self._names[j]
+        if n is None:
+            f = self.authors[self.real[j]]
+            n = self._names[j] = _name(f.given, f.family)
+        return n
+
+    def names(self) -> list[_Name]:
+        return [self.name(j) for j in range(len(self.real))]
 
 
 def compare_authors(
@@ -331,7 +354,7 @@ def compare_authors(
     prepared = cited if isinstance(cited, CitedAuthors) else cited_authors(cited)
     cited, cited_names, placeholders = prepared.authors, prepared.names, prepared.placeholders
     rec = found if isinstance(found, FoundAuthors) else FoundAuthors(found)
-    found, real, found_truncated, real_names, by_family = rec.authors, rec.real, rec.truncated, rec.names, rec.by_family
+    found, real, found_truncated, by_family = rec.authors, rec.real, rec.truncated, rec.by_family
     used: set[int] = set()
     matched = 0
     unmatched: list[str] = []
@@ -343,13 +366,13 @@ def compare_authors(
     # name are never that author, as `_same_name` just rejected them).
     scannable: bool | None = None  # whether a scan could find anything (decided at the first need)
     for display, cn in zip(prepared.displays, cited_names, strict=True):
-        hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, real_names[j])), None)
-        if hit is None and len(real_names) <= FUZZY_SCAN_MAX:
+        hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, rec.name(j))), None)
+        if hit is None and len(real) <= FUZZY_SCAN_MAX:
             if scannable is None:
-                scannable = _may_pair_otherwise(prepared, real_names)
+                scannable = _may_pair_otherwise(prepared, rec)
             if scannable:
                 if rec.scan is None:
-                    rec.scan = _Scan(real_names)
+                    rec.scan = _Scan(rec.names())
                 hit = rec.scan.first(cn, used)
         if hit is None:
             unmatched.append(display)
@@ -364,7 +387,7 @@ def compare_authors(
         unmatched = []
     if unmatched:
         problems.append("not authors of this work: " + ", ".join(unmatched))
-    if cited and real and not _same_name(cited_names[0], real_names[0]) and not unmatched:
+    if cited and real and not _same_name(cited_names[0], rec.name(0)) and not unmatched:
         problems.append(f"first author is {found[real[0]].display()}, not {prepared.displays[0]}")
     if not unmatched and not et_al and not found_truncated and matched < len(real):
         problems.append(f"lists {matched} of {len(real)} authors without 'et al.'")

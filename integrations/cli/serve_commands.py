@@ -39,6 +39,13 @@ def _is_loopback(host: str) -> bool:
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="Verifications run at once. [default: 4]")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.001), default=None, help="Seconds a request may take, waiting for a worker included (503/504 past it). [default: 30]")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allow browser calls from this origin (repeatable; CORS is off by default).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Processes that share a large request (0: one per CPU core); one request at a time uses them.",
+)
 def serve_cmd(
     index_dir: str | None,
     host: str,
@@ -48,6 +55,7 @@ def serve_cmd(
     threads: int | None,
     timeout_s: float | None,
     cors_origins: tuple[str, ...],
+    workers: int,
 ) -> None:
     """Serve the web page and JSON API over one loaded index.
 
@@ -63,7 +71,10 @@ def serve_cmd(
     }
     with reported():
         # the index is loaded here, before binding, so a bad --index fails at once with a clear message
-        app = create_app(index_dir, cors_origins=cors_origins, **{k: v for k, v in limits.items() if v is not None})
+        from citeproof.verifier import Verifier
+
+        verifier = Verifier(index_dir, workers=workers)
+        app = create_app(verifier, cors_origins=cors_origins, **{k: v for k, v in limits.items() if v is not None})
     if not _is_loopback(host):
         click.echo(f"warning: serving on {host}, reachable from other machines, with no authentication", err=True)
     shown = f"[{host}]" if ":" in host else host
