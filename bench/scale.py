@@ -14,7 +14,9 @@ offline here). For each size it prints:
   verifier process gains when it opens the index and verifies;
 * cold start: a fresh `citeproof verify` process from start to its first verdict;
 * verification, warm (after one full pass): citations/s for the HALLMARK dev BibTeX file in one call
-  (median of three passes), p50/p99 ms of single citations one call each, and F1 on the dev labels;
+  (median of three passes), in one process and shared among `--workers` processes (one per CPU
+  core by default; passes alternated), p50/p99 ms of single citations one call each, and F1 on the
+  dev labels;
   and the answers path: citations/s over the 280 dev LLM-style answers, extracted and verified one
   answer per call, as a chat service receives them.
 
@@ -116,14 +118,22 @@ def _answers(data: Path) -> list[str]:
         return [json.loads(line)["text"] for line in fh]
 
 
-def _warm(index: Index, bib: str, labels: list[dict], singles: list[str], answers: list[str]) -> dict[str, float]:
+def _warm(index: Index, bib: str, labels: list[dict], singles: list[str], answers: list[str], workers: int) -> dict[str, float]:
     v = Verifier(index, today=BENCH_TODAY)
+    shared = Verifier(index, today=BENCH_TODAY, workers=workers)
+    shared.workers_ready(timeout=120)  # (their start is not timed: a service starts them once)
     v.verify(bib)  # warm: the model loaded, the record store's pages in the OS cache
-    runs = []
+    shared.verify(bib)
+    runs, shared_runs = [], []
     for _ in range(3):  # the median of three passes: single passes vary by +-20% on this shared machine
         t0 = time.perf_counter()
         report = v.verify(bib)
         runs.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        together = shared.verify(bib)
+        shared_runs.append(time.perf_counter() - t0)
+    shared.close()
+    assert together.citations == report.citations, "a batch shared among processes must verify as one process does"
     dt = statistics.median(runs)
     by_key = {c.key: c for c in report.citations if c.key}
     t = Tally()
@@ -141,6 +151,7 @@ def _warm(index: Index, bib: str, labels: list[dict], singles: list[str], answer
     answers_s = time.perf_counter() - t1
     return {
         "cit_per_s": len(report.citations) / dt, "p50_ms": statistics.median(lat),
+        "shared_cit_per_s": len(report.citations) / statistics.median(shared_runs), "workers": shared.workers,
         "p99_ms": lat[max(0, int(len(lat) * 0.99) - 1)], "F1": scores(t.rows)["F1"],
         "answers_cit_per_s": n_answers / answers_s,
     }
@@ -170,6 +181,7 @@ def _line(name: str, r: dict, base: dict | None) -> None:
         f"{ratio('p50_ms')} p99 {r['p99_ms']:.1f} ms{ratio('p99_ms')}; F1 {r['F1']:.4f}"
         + (f" (delta {100 * (r['F1'] - base['F1']):+.2f} points)" if base else "")
     )
+    print(f"verify warm, batched, {r['workers']} processes: {r['shared_cit_per_s']:.0f} citations/s{ratio('shared_cit_per_s')}")
     print(f"answers path (dev LLM-style answers, one per call): {r['answers_cit_per_s']:.0f} citations/s{ratio('answers_cit_per_s')}")
 
 
@@ -181,7 +193,7 @@ def measure(name: str, dump: list[Path], out: Path, args: argparse.Namespace, bi
     r.update(c, rss_delta=c["rss_after_bytes"] - c["rss_model_bytes"])
     index = Index(out)
     try:
-        r.update(_warm(index, bib_path.read_text(encoding="utf-8"), labels, singles, _answers(args.data)))
+        r.update(_warm(index, bib_path.read_text(encoding="utf-8"), labels, singles, _answers(args.data), args.workers))
     finally:
         index.close()
     _line(name, r, base)
@@ -197,6 +209,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/citeproof-scale"))
     ap.add_argument("--singles", type=int, default=200, help="single-citation calls for p50/p99")
     ap.add_argument("--keep", action="store_true", help="keep the built indexes (dumps are always kept)")
+    ap.add_argument("--workers", type=int, default=0, help="processes for the shared batch (Verifier(workers=N); 0: one per CPU core)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     bib_path = args.data / "dev_public.bib"

@@ -117,3 +117,21 @@ def test_workers_setting() -> None:
         Verifier(workers=-1)
     assert Verifier(workers=1).workers == 1
     assert Verifier(workers=3, online=True).workers == 1  # live lookups are bound by the sources, not CPUs
+
+
+def test_cli_workers_give_the_one_process_report(dev_index_dir: Path, bib: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from citeproof.cli import main
+    from citeproof.cli import verify as verify_cli
+
+    monkeypatch.setattr(verify_cli, "_WORTH_WAITING_FOR_WORKERS", 10_000)  # the sample is 32 kB: wait for them
+    monkeypatch.setattr(verifier_core, "MIN_SHARE_CHARS", 2_000)
+    args = ["verify", "-", "--index", str(dev_index_dir), "--format", "json", "--exit-zero"]
+    alone = CliRunner().invoke(main, args, input=bib, catch_exceptions=False)
+    shared = CliRunner().invoke(main, [*args, "--workers", "3"], input=bib, catch_exceptions=False)
+    assert alone.exit_code == shared.exit_code == 0
+    a, b = json.loads(alone.output), json.loads(shared.output)
+    assert a["citations"] == b["citations"] and len(a["citations"]) == 124
