@@ -11,12 +11,15 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.models import Record
 from citeproof.text import fold, title_key, tokens
 
 __all__ = ["COVERAGE_TABLES", "RecordStore", "arxiv_month", "author_key", "venue_key"]
+
+K = TypeVar("K", int, str)
 
 _SCHEMA = """
 CREATE TABLE records (
@@ -293,30 +296,25 @@ class RecordStore:
         return int(self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
     def get_rows(self, rowids: Iterable[int]) -> dict[int, Record]:
-        ids = list(dict.fromkeys(int(r) for r in rowids))
-        if not ids:
-            return {}
-        out: dict[int, Record] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            q = f"SELECT rowid, data FROM records WHERE rowid IN ({','.join('?' * len(chunk))})"
-            for rowid, data in self.conn.execute(q, chunk):
-                out[rowid] = Record.model_validate_json(data)
-        return out
+        return self._records_by("rowid", [int(r) for r in rowids])
 
     def get_id(self, record_id: str) -> Record | None:
         row = self.conn.execute("SELECT data FROM records WHERE id = ?", (record_id,)).fetchone()
         return Record.model_validate_json(row[0]) if row else None
 
     def get_ids(self, record_ids: Iterable[str]) -> dict[str, Record]:
-        """The records of `record_ids` (those the store holds), in one statement per 500 ids."""
-        ids = list(dict.fromkeys(record_ids))
-        out: dict[str, Record] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            q = f"SELECT id, data FROM records WHERE id IN ({','.join('?' * len(chunk))})"
-            for record_id, data in self.conn.execute(q, chunk):
-                out[record_id] = Record.model_validate_json(data)
+        """The records of `record_ids` (those the store holds), by id."""
+        return self._records_by("id", list(record_ids))
+
+    def _records_by(self, column: str, keys: list[K]) -> dict[K, Record]:
+        """The records whose `column` ('rowid' or 'id') is one of `keys`, in one statement per 500."""
+        wanted = list(dict.fromkeys(keys))
+        out: dict[K, Record] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            q = f"SELECT {column}, data FROM records WHERE {column} IN ({','.join('?' * len(chunk))})"
+            for key, data in self.conn.execute(q, chunk):
+                out[key] = Record.model_validate_json(data)
         return out
 
     def _by(self, column: str, value: str | None) -> list[int]:
