@@ -135,3 +135,25 @@ def test_cli_workers_give_the_one_process_report(dev_index_dir: Path, bib: str, 
     assert alone.exit_code == shared.exit_code == 0
     a, b = json.loads(alone.output), json.loads(shared.output)
     assert a["citations"] == b["citations"] and len(a["citations"]) == 124
+
+
+def test_service_over_a_verifier_with_workers(shared: Verifier, verifier: Verifier, bib: str, small_shares: None) -> None:
+    from fastapi.testclient import TestClient
+
+    from citeproof.models import Report
+    from citeproof.service import create_app
+
+    with TestClient(create_app(shared)) as c:
+        resp = c.post("/verify/bibtex", content=bib, headers={"Content-Type": "text/plain"})
+    assert resp.status_code == 200, resp.text
+    assert Report.model_validate(resp.json()).citations == verifier.verify(bib).citations
+
+
+def test_split_keeps_order_and_balances_size() -> None:
+    from citeproof.verifier.core import _split
+
+    items = list(range(10))
+    parts = _split(items, [1] * 10, 3)
+    assert [x for p in parts for x in p] == items and len(parts) == 3
+    assert _split(["a" * 100, "b", "c", "d"], [100, 1, 1, 1], 2) == [["a" * 100], ["b", "c", "d"]]
+    assert _split([1], [5], 4) == [[1]]
