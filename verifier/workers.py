@@ -2,21 +2,23 @@
 
 Verifying is CPU-bound Python (reading BibTeX, comparing names and titles, deciding), so threads
 would take turns on one interpreter lock; a large batch is shared among processes instead
-(`Verifier(workers=N)`). Each worker is a Python process running `worker_process.main`: it opens the same
-index with the verifier's settings (its own SQLite connection; the vectors memory-mapped, so their
-pages are shared) and then verifies what it is sent: pieces of a bibliography, whole answers, or
-extracted citations. The verifier does one share itself while the workers do theirs.
+(`Verifier(workers=N)`). Each worker is a Python process running `worker_process.main`: it opens the
+same index with the verifier's settings (its own SQLite connection; the vectors memory-mapped, so
+their pages are shared) and then verifies what it is sent: pieces of a bibliography, runs of whole
+answers, or extracted citations. The shares are taken one at a time by whoever is free, the calling
+process included (`_Batch`).
 
 Why not `multiprocessing`: its spawn start re-imports the caller's main module in every child (a
 script without an `if __name__ == "__main__"` guard would start itself again), and a forked child
-inherits OpenMP and BLAS thread pools it cannot use (FAISS hangs in it). A worker here imports
-citeproof and nothing of the caller's.
+inherits OpenMP and BLAS thread pools (GNU OpenMP is not fork-safe: a FAISS search in the child can
+hang). A worker here imports citeproof and nothing of the caller's.
 
-The wire: messages of JSON, both ways (no pickle: neither side runs what it reads), each a count of
+The wire: messages of JSON both ways (no pickle: neither side runs what it reads), each a count of
 parts and the parts, each with its 4-byte big-endian length, bytes travelling as parts of their own;
-the first message to a worker is its settings, the first from it says it is ready. Results come back as JSON with each record named by
-its id, and the verifier takes the records from its own index: rebuilding 2,800 records from pickles
-or from JSON cost 0.2 s, more than a worker's share of the 1,119 dev entries saves.
+the first message to a worker is its settings, the first from it says it is ready. Results come
+back as JSON with each record named by its id, and the verifier takes the records from its own
+index: rebuilding the records themselves from a pickle or from JSON cost 0.2 s for the 1,119 dev
+entries' results (2,800 records), a fifth of verifying them.
 
 A worker that dies or answers with an error leaves its share to the verifier, which does it itself:
 no work is lost, and every result is the one a single process gives.
