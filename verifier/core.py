@@ -285,12 +285,14 @@ class Verifier:
         if parts < 2:
             return None
         chunks = _split(batch, [1] * len(batch), parts)
-        answers = self._pool.run(chunks, self._check, lambda chunk: ("check", citations_payload(chunk)))
+        answers = self._pool.run(
+            chunks, self._check, lambda chunk: ("check", citations_payload(chunk)), lambda _chunk, enc: self._decoded(enc)
+        )
         if answers is None:
             return None
         settled: list[CitationResult] = []
         for answer, chunk in zip(answers, chunks, strict=True):
-            got = answer.value if answer.here else self._decoded(answer.value) if answer.ok else None
+            got = answer.value if answer.ok else None
             settled.extend(got if got is not None else self._check(chunk))
         others = iter(settled)
         return [
@@ -442,13 +444,13 @@ class Verifier:
             r = self._verified_here(piece)
             return r.citations, r.timings, is_bibliography(piece, r.citations)
 
-        answers = self._pool.run(pieces, here, lambda piece: ("verify", [piece]))
+        answers = self._pool.run(pieces, here, lambda piece: ("verify", [piece]), lambda _piece, value: self._answer_of(value))
         if answers is None:
             return None
         results: list[CitationResult] = []
         spent = {"extract_s": 0.0, "verify_s": 0.0}
         for answer, piece, start in zip(answers, pieces, bounds, strict=False):
-            got = answer.value if answer.here else self._answer_of(answer.ok, answer.value)
+            got = answer.value if answer.ok else None
             if got is None:
                 got = here(piece)
             piece_results, timings, whole = got
@@ -462,10 +464,8 @@ class Verifier:
                 spent[k] += timings.get(k, 0.0)
         return self.report(text, results, _wall_shares(spent, time.perf_counter() - t0))
 
-    def _answer_of(self, ok: bool, value: Any) -> tuple[list[CitationResult], dict[str, float], bool] | None:
-        """A worker's answer for one text of a "verify" task, decoded; None if it failed."""
-        if not ok:
-            return None
+    def _answer_of(self, value: Any) -> tuple[list[CitationResult], dict[str, float], bool] | None:
+        """A worker's answer for one text of a "verify" task, decoded; None if a record is missing."""
         encoded: Encoded
         timings: dict[str, float]
         whole: bool
@@ -493,23 +493,23 @@ class Verifier:
         if parts < 2:
             return None
         groups = _split(texts, [len(t) for t in texts], parts)
-        answers = self._pool.run(groups, self._many_here, lambda group: ("verify", list(group)))
+        answers = self._pool.run(groups, self._many_here, lambda group: ("verify", list(group)), self._reports_of)
         if answers is None:
             return None
         reports: list[Report] = []
         for answer, group in zip(answers, groups, strict=True):
-            if answer.here:
-                reports.extend(answer.value)
-                continue
-            decoded = [self._decoded(enc) for enc, _t, _w in answer.value] if answer.ok else [None]
-            if any(d is None for d in decoded):
-                reports.extend(self._many_here(group))
-                continue
-            reports.extend(
-                self.report(text, results or [], timings)
-                for text, results, (_e, timings, _w) in zip(group, decoded, answer.value, strict=True)
-            )
+            reports.extend(answer.value if answer.ok and answer.value is not None else self._many_here(group))
         return reports
+
+    def _reports_of(self, texts: Sequence[str], value: Any) -> list[Report] | None:
+        """A worker's answer for the texts of a "verify" task, as reports; None if a record is missing."""
+        decoded = [self._decoded(enc) for enc, _t, _w in value]
+        if any(d is None for d in decoded):
+            return None
+        return [
+            self.report(text, results or [], timings)
+            for text, results, (_e, timings, _w) in zip(texts, decoded, value, strict=True)
+        ]
 
     def _many_here(self, texts: Sequence[str]) -> list[Report]:
         """`verify_many(texts)` in this process alone."""

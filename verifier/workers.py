@@ -205,6 +205,7 @@ class _Batch(Generic[T]):
         self.answers: list[Answer | None] = [None] * len(tasks)
         self._todo = list(range(len(tasks) - 1, -1, -1))  # popped from the end: in order
         self._out = 0  # tasks sent and not yet answered
+        self._unread: list[int] = []  # tasks a worker answered whose answer `read` has not gathered
         self._cond = threading.Condition()
 
     def take(self) -> int | None:
@@ -228,7 +229,22 @@ class _Batch(Generic[T]):
         self.answers[i] = answer
         with self._cond:
             self._out -= 1
+            if answer.ok:
+                self._unread.append(i)
             self._cond.notify_all()
+
+    def read(self, gather: Callable[[T, Any], Any]) -> None:
+        """Turn the workers' answers that came in so far into what `gather(task, answer)` makes of
+        them (in the calling thread: decoding results is Python work, done between its own shares
+        rather than all at the end)."""
+        while True:
+            with self._cond:
+                if not self._unread:
+                    return
+                i = self._unread.pop()
+            a = self.answers[i]
+            assert a is not None
+            self.answers[i] = Answer(False, True, gather(self.tasks[i], a.value))
 
     def wait(self) -> list[Answer]:
         with self._cond:
@@ -326,10 +342,16 @@ class Workers:
             w.ready.wait(timeout)
         return sum(w.alive and w.ready.is_set() for w in self._workers)
 
-    def run(self, tasks: Sequence[T], local: Callable[[T], Any], wire: Callable[[T], tuple[str, Any]]) -> list[Answer] | None:
+    def run(
+        self,
+        tasks: Sequence[T],
+        local: Callable[[T], Any],
+        wire: Callable[[T], tuple[str, Any]],
+        gather: Callable[[T, Any], Any],
+    ) -> list[Answer] | None:
         """Every task done by whoever is free, this process (`local(task)`) or a ready worker (sent as
-        `wire(task)`), one `Answer` each, in order. None when the workers are busy with another batch
-        or none is ready."""
+        `wire(task)`, its answer made into `gather(task, answer)` in this thread), one `Answer` each,
+        in order. None when the workers are busy with another batch or none is ready."""
         if not self._busy.acquire(blocking=False):
             return None
         try:
@@ -342,7 +364,10 @@ class Workers:
             with self._one_thread():
                 while (i := batch.take()) is not None:
                     batch.answers[i] = Answer(True, True, local(tasks[i]))
-            return batch.wait()
+                    batch.read(gather)
+            answers = batch.wait()
+            batch.read(gather)
+            return answers
         finally:
             self._busy.release()
 
