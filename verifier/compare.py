@@ -291,7 +291,7 @@ def _may_pair_otherwise(cited: CitedAuthors, found: FoundAuthors) -> bool:
     test is implied by one of `_same_name`'s conditions (see `_Scan`); it reads the found names'
     family tokens and given names only, the whole name (`_name`) just for a name whose family tokens
     are all among the cited tokens (the same name split differently)."""
-    for j, (family, fw, given) in enumerate(zip(found.families, found.family_words, found.givens, strict=True)):
+    for j, (family, fw, given) in enumerate(zip(found.families, found.family_words, found.givens(), strict=True)):
         if not family:
             continue
         if fw[0] in cited.words or fw[-1] in cited.words:
@@ -315,7 +315,7 @@ class FoundAuthors:
     name part, which many authors share; the whole name (`_name`, cached per distinct name, of which
     a large index holds millions) only where a comparison needs it."""
 
-    __slots__ = ("_names", "authors", "by_family", "families", "family_words", "givens", "real", "scan", "truncated")
+    __slots__ = ("_givens", "_names", "authors", "by_family", "families", "family_words", "real", "scan", "truncated")
 
     def __init__(self, found: Sequence[Author]) -> None:
         words = [token_tuple(f.family) if f.family else () for f in found]
@@ -325,12 +325,19 @@ class FoundAuthors:
         self.truncated = len(self.real) < len(found)  # the record lists only its first authors ("and others")
         self.families = [keys[j] for j in self.real]
         self.family_words = [words[j] for j in self.real]
-        self.givens = [_joined_tokens(found[j].given) for j in self.real]
+        self._givens: list[str] | None = None
         self.by_family: dict[str, list[int]] = {}
         for j, k in enumerate(self.families):
             self.by_family.setdefault(k, []).append(j)
         self._names: list[_Name | None] = [None] * len(self.real)
         self.scan: _Scan | None = None  # built at the first need (`compare_authors`)
+
+    def givens(self) -> list[str]:
+        """The real authors' given names as compared (read at the first need: a list longer than
+        `FUZZY_SCAN_MAX`, a collaboration's thousand names, is matched on family names alone)."""
+        if self._givens is None:
+            self._givens = [_joined_tokens(self.authors[j].given) for j in self.real]
+        return self._givens
 
     def name(self, j: int) -> _Name:
         """The `j`-th real author's name."""
