@@ -190,7 +190,6 @@ class Index:
 
         # Verifying bounds BM25's cost by skipping common words (the dense search covers a title made
         # only of them); an exhaustive search (the retriever) uses every word.
-        verify_max_df = LEXICAL_DF_CAP
         fused: list[dict[int, Hit]] = []
         with self._lock:
             for i, q in enumerate(queries):
@@ -201,7 +200,7 @@ class Index:
                 _fuse(hits, by_pmid[i], "pmid")
                 _fuse(hits, exact_titles[i], "title")
                 if q.exhaustive or not exact_titles[i]:
-                    max_df = None if q.exhaustive else verify_max_df
+                    max_df = None if q.exhaustive else LEXICAL_DF_CAP
                     _fuse(hits, [r for r, _ in store.lexical(q.title, q.authors, k=k, max_df=max_df)], "lexical")
                 dense = dense_lists.get(i, [])
                 _fuse(hits, [r for r, _ in dense], "dense")

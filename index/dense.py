@@ -39,6 +39,9 @@ nothing outside them can rank in; else the full scan runs. Same results, bit for
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import faiss
 import numpy as np
 
@@ -66,6 +69,18 @@ def _vectors(index: faiss.IndexFlat) -> np.ndarray:
     """The index's vectors as an (ntotal, d) array viewing its own memory (no copy; memory-mapped
     indexes stay mapped). Valid while `index` lives."""
     return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+
+
+@contextmanager
+def _on_this_thread() -> Iterator[None]:
+    """FAISS's OpenMP loops held to the calling thread for the block (the setting is the thread's own,
+    an OpenMP ICV, so other threads' searches are not affected)."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
 
 
 def _error_bound(d: int, query_norms: np.ndarray, max_norm: float) -> np.ndarray:
@@ -134,13 +149,9 @@ class FlatSearch:
             self._sq_error = float(np.sqrt(np.sum((step / 2.0) ** 2)))
             self._sq = sq
         # on this thread only: FAISS would split one query's scan among OpenMP threads that wait for
-        # each other on a busy machine (3x slower here); the setting is this thread's own (OpenMP ICV)
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
+        # each other on a busy machine (3x slower here)
+        with _on_this_thread():
             screen_d, screen_i = self._sq.search(q, SQ_SCREEN)
-        finally:
-            faiss.omp_set_num_threads(threads)
         if screen_i[0, -1] < 0:
             return None
         cand = np.sort(screen_i[0])
@@ -160,12 +171,8 @@ class FlatSearch:
 
         On this thread: FAISS's OpenMP loops (over the heaps, and each candidate search) cost more than
         the work itself here (a batch of 4 titles at 31k records: 11-13 ms with 2 threads)."""
-        threads = faiss.omp_get_max_threads()
-        faiss.omp_set_num_threads(1)
-        try:
+        with _on_this_thread():
             return self._screened_here(q, k, out_d, out_i)
-        finally:
-            faiss.omp_set_num_threads(threads)
 
     def _screened_here(self, q: np.ndarray, k: int, out_d: np.ndarray, out_i: np.ndarray) -> list[int]:
         screen_d, screen_i = self._screen(q)

@@ -126,6 +126,11 @@ class Verifier:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _shares(self, most: int) -> int:
+        """Into how many shares a batch that could be cut into at most `most` is cut now: a few per
+        process that could take one (below 2, the batch is not worth sharing)."""
+        return min(self.workers_ready() * SHARES_PER_PROCESS, most)
+
     def workers_ready(self, timeout: float = 0.0) -> int:
         """How many processes would share a batch now (this one included), waiting up to `timeout`
         seconds for the workers to finish loading."""
@@ -281,7 +286,7 @@ class Verifier:
             return None
         mention = [text is not None and is_bare_mention(c) for c in citations]
         batch = [c for c, m in zip(citations, mention, strict=True) if not m]
-        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(batch) // MIN_SHARE)
+        parts = self._shares(len(batch) // MIN_SHARE)
         if parts < 2:
             return None
         chunks = _split(batch, [1] * len(batch), parts)
@@ -417,14 +422,6 @@ class Verifier:
             t2 = time.perf_counter()
             return self.report(text, results, {"extract_s": t1 - t0, "verify_s": t2 - t1})
 
-    def _verified_here(self, text: str) -> Report:
-        """`verify(text)` in this process alone."""
-        t0 = time.perf_counter()
-        citations = self._bounded(extract_citations(text))
-        t1 = time.perf_counter()
-        results = _kept(citations, self._check(citations, text))
-        return self.report(text, results, {"extract_s": t1 - t0, "verify_s": time.perf_counter() - t1})
-
     def _shared_verify(self, text: str) -> Report | None:
         """`verify(text)` of a bibliography file cut into pieces (`extract.bibliography_cuts`), each read
         and verified by one process. None when `text` is no such file or too small, no worker is ready,
@@ -432,7 +429,7 @@ class Verifier:
         read here (and its citations may still be checked in shares, `check`)."""
         if self._pool is None or len(text) < 2 * MIN_SHARE_CHARS:
             return None
-        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(text) // MIN_SHARE_CHARS)
+        parts = self._shares(len(text) // MIN_SHARE_CHARS)
         cuts = bibliography_cuts(text, parts) if parts >= 2 else []
         if not cuts:
             return None
@@ -441,7 +438,7 @@ class Verifier:
         pieces = [text[a:b] for a, b in pairwise(bounds)]
 
         def here(piece: str) -> tuple[list[CitationResult], dict[str, float], bool]:
-            r = self._verified_here(piece)
+            r = self._many_here([piece])[0]  # (`verify(piece)` in this process alone)
             return r.citations, r.timings, is_bibliography(piece, r.citations)
 
         answers = self._pool.run(pieces, here, lambda piece: ("verify", [piece]), lambda _piece, value: self._answer_of(value))
@@ -488,8 +485,7 @@ class Verifier:
     def _shared_many(self, texts: Sequence[str]) -> list[Report] | None:
         if self._pool is None or len(texts) < 2:
             return None
-        total = sum(len(t) for t in texts)
-        parts = min(self.workers_ready() * SHARES_PER_PROCESS, len(texts), total // MIN_SHARE_CHARS)
+        parts = self._shares(min(len(texts), sum(len(t) for t in texts) // MIN_SHARE_CHARS))
         if parts < 2:
             return None
         groups = _split(texts, [len(t) for t in texts], parts)

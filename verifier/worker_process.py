@@ -45,9 +45,7 @@ def main() -> None:
     os.dup2(2, 1)  # anything printed goes to stderr, not into the frames
     wire_in = sys.stdin.buffer
     settings = WorkerSettings.from_wire(read_frame(wire_in))
-    import faiss
-
-    faiss.omp_set_num_threads(1)
+    # (its BLAS and OpenMP run one thread: the pool starts it with OMP_NUM_THREADS=1 and the like)
     verifier = Verifier(
         settings.index, k=settings.k, today=settings.today, strict=settings.strict, calibration=settings.calibration
     )
