@@ -11,9 +11,10 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
+from citeproof.index.lexicon import Lexicon, Phrase, write_postings
 from citeproof.models import Record
 from citeproof.text import fold, title_key, tokens
 
@@ -198,6 +199,7 @@ class RecordStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._vocab: str | None = None  # `_df_query`, chosen at the first lexical search
+        self._lexicon: Lexicon | Literal[False] | None = False  # `_postings`, read at the first need
         self._tally = _Tally()  # coverage counts of added records not yet written (writers only)
 
     @classmethod
@@ -221,7 +223,9 @@ class RecordStore:
                 )
                 for (data,) in conn.execute("SELECT data FROM records ORDER BY rowid"):
                     rec = Record.model_validate_json(data)
-                    store._tally.count(rec, venue_key(rec.venue), norm_doi(rec.doi), norm_arxiv_id(rec.arxiv_id))
+                    store._tally.count(
+                        rec, venue_key(rec.venue), norm_doi(rec.doi), norm_arxiv_id(rec.arxiv_id)
+                    )
                     if store._tally.full():
                         store._tally.flush(conn)
         except BaseException:
@@ -287,6 +291,7 @@ class RecordStore:
     def finish(self) -> None:
         self._tally.flush(self.conn)
         self.conn.executescript(_INDEXES + "INSERT INTO fts(fts) VALUES('optimize');" + _TERM_DF)
+        write_postings(self.conn)
         self.conn.commit()
         self.conn.execute("VACUUM")
         self.conn.close()
@@ -320,7 +325,10 @@ class RecordStore:
     def _by(self, column: str, value: str | None) -> list[int]:
         if not value:
             return []
-        return [r[0] for r in self.conn.execute(f"SELECT rowid FROM records WHERE {column} = ? LIMIT 20", (value,))]
+        return [
+            r[0]
+            for r in self.conn.execute(f"SELECT rowid FROM records WHERE {column} = ? LIMIT 20", (value,))
+        ]
 
     def by_doi(self, doi: str | None) -> list[int]:
         return self._by("doi", norm_doi(doi))
@@ -381,36 +389,62 @@ class RecordStore:
         answers an AND by walking the shorter posting list. Words in no record are dropped (a typo
         matches nothing); a title with a single usable word searches that word alone. With `max_df`,
         only words held by at most that many records are searched, which bounds the cost of a query
-        (a title of common words only is then left to the dense search)."""
-        words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
+        (a title of common words only is then left to the dense search); such a query is answered
+        from the postings kept at build (`index.lexicon`: the same rows and scores, a fraction of the
+        cost), where the index has them."""
+        words = list(
+            dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS)
+        )[:24]
         names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
-        words = self._rarest(words, "title", LEXICAL_TERMS, max_df)
-        names = self._rarest(names, "authors", LEXICAL_NAMES, max_df)
-        t = [f'title:"{w}"' for w in words]
-        n = [f'authors:"{w}"' for w in names]
+        df: dict[Phrase, int] = {}
+        words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df)
+        names = self._rarest(names, "authors", LEXICAL_NAMES, max_df, df)
+        t: list[Phrase] = [("title", w) for w in words]
+        n: list[Phrase] = [("authors", w) for w in names]
+        groups: list[list[Phrase]]
         if len(t) >= 2:
-            groups = [f"({x} AND {y})" for i, x in enumerate(t) for y in t[i + 1 :]] + [f"({t[0]} AND {m})" for m in n]
+            groups = [[x, y] for i, x in enumerate(t) for y in t[i + 1 :]] + [[t[0], m] for m in n]
         elif t:
-            groups = t
+            groups = [t]
         else:
-            groups = [" AND ".join(n)] if n else []
+            groups = [n] if n else []
         if not groups:
             return []
+        lexicon = self._postings()
+        if lexicon is not None and max_df is not None and max_df <= lexicon.max_df:
+            return lexicon.search(groups, df, k)
+        ands = [" AND ".join(f'{col}:"{term}"' for col, term in g) for g in groups]
+        query = " OR ".join(f"({a})" for a in ands) if len(t) >= 2 else ands[0]
         rows = self.conn.execute(
-            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?",
-            (" OR ".join(groups), k),
+            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?", (query, k)
         ).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
 
-    def _rarest(self, words: list[str], column: str, n: int, max_df: int | None = None) -> list[str]:
-        """The `n` words of `words` that fewest records hold in `column` (at least one, at most `max_df`)."""
+    def _postings(self) -> Lexicon | None:
+        """The postings written at build (`index.lexicon`), read at the first need; None in an older index."""
+        if self._lexicon is False:
+            self._lexicon = Lexicon.load(self.conn)
+        return self._lexicon
+
+    def _rarest(
+        self,
+        words: list[str],
+        column: str,
+        n: int,
+        max_df: int | None = None,
+        counted: dict[Phrase, int] | None = None,
+    ) -> list[str]:
+        """The `n` words of `words` that fewest records hold in `column` (at least one, at most `max_df`);
+        their counts go into `counted`, by (column, word)."""
         if not words or (len(words) == 1 and max_df is None):
             return words  # nothing to choose between (a word no record holds just matches nothing)
         df = self.term_counts(words, column)
         present = [w for w in words if df[w] and (max_df is None or df[w] <= max_df)]
-        if len(present) <= n:
-            return present
-        return sorted(present, key=lambda w: df[w])[:n]
+        if len(present) > n:
+            present = sorted(present, key=lambda w: df[w])[:n]
+        if counted is not None:
+            counted.update(((column, w), df[w]) for w in present)
+        return present
 
     def term_counts(self, words: Sequence[str], column: str = "title") -> dict[str, int]:
         """How many records hold each of `words` (lower-case terms, as the full-text index splits text)
@@ -418,7 +452,11 @@ class RecordStore:
         if not words:
             return {}
         marks = ",".join("?" * len(words))
-        df = dict(self.conn.execute(f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)).fetchall())
+        df = dict(
+            self.conn.execute(
+                f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)
+            ).fetchall()
+        )
         return {w: int(df.get(w, 0)) for w in words}
 
     def _df_query(self) -> str:
@@ -428,7 +466,9 @@ class RecordStore:
             if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'term_df'").fetchone():
                 self._vocab = "SELECT term, df FROM term_df"
             else:
-                self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')")
+                self.conn.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')"
+                )
                 self._vocab = "SELECT term, doc FROM temp.fts_vocab"
         return self._vocab
 

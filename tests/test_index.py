@@ -76,7 +76,11 @@ def test_damaged_index_is_detected(dev_index_dir: Path, tmp_path: Path) -> None:
 
 def test_failed_build_leaves_previous_index_intact(tmp_path: Path) -> None:
     src = tmp_path / "a.csl.json"
-    src.write_text(json.dumps([{"id": "x1", "title": "A real enough title", "author": [{"family": "Doe", "given": "J"}]}]))
+    src.write_text(
+        json.dumps(
+            [{"id": "x1", "title": "A real enough title", "author": [{"family": "Doe", "given": "J"}]}]
+        )
+    )
     out = tmp_path / "idx"
     build_index([src], out, fmt="csl-json")
     before = (out / "manifest.json").read_text()
@@ -127,7 +131,10 @@ def test_lexical_search_uses_rare_words_and_bounds_common_ones(index: Index) -> 
     """BM25 picks a title's rarest words from the term statistics stored at build; with `max_df` a
     word that many records hold is not searched at all (the dense search covers such titles)."""
     store = index.store
-    assert store.conn.execute("SELECT df FROM term_df WHERE col = 'title' AND term = 'learning'").fetchone()[0] > 50
+    assert (
+        store.conn.execute("SELECT df FROM term_df WHERE col = 'title' AND term = 'learning'").fetchone()[0]
+        > 50
+    )
     target = index.get("hm-Abbas2021combinatorial-1a36f8")
     assert target is not None
     typo = "Combinatorial Optimisation for Panoptc Segmentation: Fully Differentiable Approach"
@@ -137,7 +144,40 @@ def test_lexical_search_uses_rare_words_and_bounds_common_ones(index: Index) -> 
     assert store.lexical("Deep Learning for Learning")  # unbounded: searched
 
 
-def test_lexical_search_works_on_indexes_built_before_term_statistics(dev_index_dir: Path, tmp_path: Path) -> None:
+def test_lexical_postings_rank_exactly_as_fts5_bm25(index: Index) -> None:
+    """A bounded BM25 query is answered from the postings kept at build (`index.lexicon`): the same rows,
+    the same scores to the bit and the same order of ties as FTS5's bm25() over the same query, for
+    titles with a word dropped or misspelt, with and without author names (each record's title and
+    the names of the record before it, so names and title words also disagree)."""
+    from citeproof.index.core import LEXICAL_DF_CAP
+
+    store = index.store
+    lexicon = store._postings()
+    assert lexicon is not None and lexicon.max_df >= LEXICAL_DF_CAP
+    records = list(index.iter_records())
+    assert (
+        store.conn.execute("SELECT COUNT(*) FROM postings WHERE tfs IS NOT NULL").fetchone()[0] > 0
+    )  # tf > 1 occurs
+    compared = ranked = 0
+    for i, rec in enumerate(records):
+        words = rec.title.split()
+        variants = [" ".join(words[1:]), " ".join(w[:-1] if j == 2 else w for j, w in enumerate(words))]
+        names = [a.family for a in records[i - 1].authors[:3] if a.family]
+        for title in variants:
+            for authors in ((), names):
+                fast = store.lexical(title, authors, k=10, max_df=LEXICAL_DF_CAP)
+                store._lexicon = None  # as an index without postings: FTS5's bm25()
+                slow = store.lexical(title, authors, k=10, max_df=LEXICAL_DF_CAP)
+                store._lexicon = lexicon
+                assert fast == slow, (title, authors)
+                compared += 1
+                ranked += len(fast) > 1
+    assert compared == 4 * len(records) and ranked > len(records)
+
+
+def test_lexical_search_works_on_indexes_built_before_term_statistics(
+    dev_index_dir: Path, tmp_path: Path
+) -> None:
     import shutil
     import sqlite3
 
