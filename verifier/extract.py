@@ -112,6 +112,7 @@ _BIB_TYPES = frozenset(
 _ENTRY_LINE_RE = re.compile(r"^[ \t]{0,8}@([A-Za-z]{2,30})[ \t]{0,3}[{(][ \t]{0,3}[^\s,{}()]{1,200},", re.MULTILINE)
 _FIELD_LINE_RE = re.compile(r"[ \t]{0,16}[A-Za-z][\w-]{0,40}[ \t]{0,5}=")
 _FENCE_RE = re.compile(r"[ \t]{0,3}(`{3,}|~{3,})")
+_FENCE_LINE_RE = re.compile(r"^" + _FENCE_RE.pattern, re.MULTILINE)
 # Indentation, blockquote marks, then an optional list marker: - * • + 1. 1) (1) [1] a), the label of
 # a markdown footnote definition ([^1]:) or a LaTeX \bibitem{key}
 _MARKER_RE = re.compile(
@@ -416,10 +417,10 @@ def _code_fences(text: str) -> list[tuple[int, int]]:
     """Spans of fenced code blocks (``` or ~~~), closed by a fence of the same kind or the end."""
     spans = []
     open_at, fence = -1, ""
-    for a, b in _lines(text, 0, len(text)):
-        m = _FENCE_RE.match(text, a, b)
-        if not m:
-            continue
+    # the lines that open with a fence, found by one search rather than a match at every line start
+    for m in _FENCE_LINE_RE.finditer(text):
+        a, nl = m.start(), text.find("\n", m.end())
+        b = len(text) if nl < 0 else nl
         if open_at < 0:
             open_at, fence = a, m.group(1)
         elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not text[m.end() : b].strip():
