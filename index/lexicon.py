@@ -46,6 +46,7 @@ _INT = np.dtype("<i4")
 _PHRASE_BITS = 5  # a query has at most 7 distinct phrases (5 title words, 2 names); room for 32
 _PHRASE_MASK = (1 << _PHRASE_BITS) - 1
 _ZERO = np.zeros(1, dtype=np.int64)
+_CHUNK_TERMS = 50_000  # terms whose postings are sorted and written at once
 
 
 def _varints(blob: bytes) -> list[int]:
@@ -71,41 +72,21 @@ def write_postings(conn: sqlite3.Connection, max_df: int = POSTINGS_MAX_DF) -> N
     texts: list[str] = []
     counts: list[int] = []
     # one row per (term, column), the row ids of its instances joined by SQLite (a row id once per
-    # instance: repeats are the term frequency), parsed by numpy in one pass
-    for term, col, docs, n in conn.execute(
+    # instance: repeats are the term frequency), parsed by numpy a chunk of terms at a time (memory
+    # stays flat at a million records)
+    reader = conn.cursor()  # (streamed: the inserts go through the connection's own cursor)
+    for term, col, docs, n in reader.execute(
         "SELECT term, col, group_concat(doc, ' '), count(*) FROM temp.postings_vocab GROUP BY term, col"
     ):
         if df.get((col, term), max_df + 1) <= max_df:
             kept.append((col, term))
             texts.append(docs)
             counts.append(n)
+            if len(kept) >= _CHUNK_TERMS:
+                _write_chunk(conn, kept, texts, counts)
+                kept, texts, counts = [], [], []
+    _write_chunk(conn, kept, texts, counts)
     conn.execute("DROP TABLE temp.postings_vocab")
-    docs_all = np.array(" ".join(texts).split(), dtype=np.int64) if texts else np.zeros(0, np.int64)
-    which = np.repeat(np.arange(len(kept), dtype=np.int64), np.asarray(counts, dtype=np.int64))
-    order = np.lexsort((docs_all, which))
-    which, docs_all = which[order], docs_all[order]
-    first = (
-        np.flatnonzero(np.r_[True, (which[1:] != which[:-1]) | (docs_all[1:] != docs_all[:-1])])
-        if len(which)
-        else which
-    )
-    rows = docs_all[first].astype(_INT)
-    tfs = np.diff(np.r_[first, len(docs_all)]).astype(_INT)
-    bounds = np.searchsorted(which[first], np.arange(len(kept) + 1))
-    ones = np.ones(len(kept), dtype=bool)
-    if len(tfs):
-        starts = bounds[:-1]
-        ones = np.maximum.reduceat(tfs, np.minimum(starts, len(tfs) - 1)) <= 1  # (every term has a row)
-    row_bytes, tf_bytes = rows.tobytes(), tfs.tobytes()
-    conn.executemany(
-        "INSERT INTO postings(col, term, rows, tfs) VALUES (?,?,?,?)",
-        (
-            (col, term, row_bytes[4 * a : 4 * b], None if one else tf_bytes[4 * a : 4 * b])
-            for (col, term), a, b, one in zip(
-                kept, bounds[:-1].tolist(), bounds[1:].tolist(), ones.tolist(), strict=True
-            )
-        ),
-    )
     last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM fts_docsize").fetchone()[0]
     doclen = np.zeros(last + 1, dtype=_INT)
     for rowid, sz in conn.execute("SELECT id, sz FROM fts_docsize"):
@@ -115,6 +96,33 @@ def write_postings(conn: sqlite3.Connection, max_df: int = POSTINGS_MAX_DF) -> N
     conn.executemany(
         "INSERT INTO lexicon(key, value) VALUES (?, ?)",
         [("max_df", max_df), ("rows", n_rows), ("tokens", sum(col_tokens)), ("doclen", doclen.tobytes())],
+    )
+
+
+def _write_chunk(
+    conn: sqlite3.Connection, kept: list[tuple[str, str]], texts: list[str], counts: list[int]
+) -> None:
+    """Insert the postings of the terms `kept`, from their instances' row ids (`texts`, `counts` each)."""
+    if not kept:
+        return
+    docs_all = np.array(" ".join(texts).split(), dtype=np.int64)
+    which = np.repeat(np.arange(len(kept), dtype=np.int64), np.asarray(counts, dtype=np.int64))
+    order = np.lexsort((docs_all, which))
+    which, docs_all = which[order], docs_all[order]
+    first = np.flatnonzero(np.r_[True, (which[1:] != which[:-1]) | (docs_all[1:] != docs_all[:-1])])
+    rows = docs_all[first].astype(_INT)
+    tfs = np.diff(np.r_[first, len(docs_all)]).astype(_INT)
+    bounds = np.searchsorted(which[first], np.arange(len(kept) + 1))
+    ones = np.maximum.reduceat(tfs, bounds[:-1]) <= 1  # (every term has at least one row)
+    row_bytes, tf_bytes = rows.tobytes(), tfs.tobytes()
+    conn.executemany(
+        "INSERT INTO postings(col, term, rows, tfs) VALUES (?,?,?,?)",
+        (
+            (col, term, row_bytes[4 * a : 4 * b], None if one else tf_bytes[4 * a : 4 * b])
+            for (col, term), a, b, one in zip(
+                kept, bounds[:-1].tolist(), bounds[1:].tolist(), ones.tolist(), strict=True
+            )
+        ),
     )
 
 
