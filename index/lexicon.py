@@ -31,6 +31,7 @@ __all__ = ["POSTINGS_MAX_DF", "Lexicon", "Phrase", "write_postings"]
 POSTINGS_MAX_DF = 1000  # postings are kept for words that at most this many records hold (per column)
 K1 = 1.2  # FTS5 bm25's constants
 B = 0.75
+COLUMNS = ("title", "authors")  # the FTS5 table's columns, in order
 WEIGHTS = {"title": 1.0, "authors": 0.5}  # the column weights `RecordStore.lexical` gives bm25()
 
 Phrase = tuple[str, str]  # (column, term): one `column:"term"` of an FTS5 query
@@ -68,24 +69,24 @@ def write_postings(conn: sqlite3.Connection, max_df: int = POSTINGS_MAX_DF) -> N
     is 1 (nearly always, in titles and names)."""
     conn.executescript(_SCHEMA)
     df = {(col, term): n for col, term, n in conn.execute("SELECT col, term, df FROM term_df")}
-    kept: list[tuple[str, str]] = []
+    terms: list[str] = []
     texts: list[str] = []
     counts: list[int] = []
-    # one row per (term, column), the row ids of its instances joined by SQLite (a row id once per
-    # instance: repeats are the term frequency), parsed by numpy a chunk of terms at a time (memory
-    # stays flat at a million records)
+    # One row per term (FTS5 lists instances by term, so SQLite groups them as they come, without a
+    # sort), each instance as its row id * 2 + column: repeats are the term frequency. Parsed by numpy
+    # a chunk of terms at a time (memory stays flat at a million records).
     reader = conn.cursor()  # (streamed: the inserts go through the connection's own cursor)
-    for term, col, docs, n in reader.execute(
-        "SELECT term, col, group_concat(doc, ' '), count(*) FROM temp.postings_vocab GROUP BY term, col"
+    for term, docs, n in reader.execute(
+        f"SELECT term, group_concat(doc * 2 + (col = '{COLUMNS[1]}'), ' '), count(*) FROM temp.postings_vocab GROUP BY term"
     ):
-        if df.get((col, term), max_df + 1) <= max_df:
-            kept.append((col, term))
+        if any(df.get((col, term), max_df + 1) <= max_df for col in COLUMNS):
+            terms.append(term)
             texts.append(docs)
             counts.append(n)
-            if len(kept) >= _CHUNK_TERMS:
-                _write_chunk(conn, kept, texts, counts)
-                kept, texts, counts = [], [], []
-    _write_chunk(conn, kept, texts, counts)
+            if len(terms) >= _CHUNK_TERMS:
+                _write_chunk(conn, terms, texts, counts, df, max_df)
+                terms, texts, counts = [], [], []
+    _write_chunk(conn, terms, texts, counts, df, max_df)
     conn.execute("DROP TABLE temp.postings_vocab")
     last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM fts_docsize").fetchone()[0]
     doclen = np.zeros(last + 1, dtype=_INT)
@@ -100,27 +101,41 @@ def write_postings(conn: sqlite3.Connection, max_df: int = POSTINGS_MAX_DF) -> N
 
 
 def _write_chunk(
-    conn: sqlite3.Connection, kept: list[tuple[str, str]], texts: list[str], counts: list[int]
+    conn: sqlite3.Connection,
+    terms: list[str],
+    texts: list[str],
+    counts: list[int],
+    df: dict[Phrase, int],
+    max_df: int,
 ) -> None:
-    """Insert the postings of the terms `kept`, from their instances' row ids (`texts`, `counts` each)."""
-    if not kept:
+    """Insert the postings of `terms` in each column where at most `max_df` records hold them, from
+    their instances (`texts`: row id * 2 + column number, `counts` of each)."""
+    if not terms:
         return
-    docs_all = np.array(" ".join(texts).split(), dtype=np.int64)
-    which = np.repeat(np.arange(len(kept), dtype=np.int64), np.asarray(counts, dtype=np.int64))
-    order = np.lexsort((docs_all, which))
-    which, docs_all = which[order], docs_all[order]
-    first = np.flatnonzero(np.r_[True, (which[1:] != which[:-1]) | (docs_all[1:] != docs_all[:-1])])
-    rows = docs_all[first].astype(_INT)
-    tfs = np.diff(np.r_[first, len(docs_all)]).astype(_INT)
-    bounds = np.searchsorted(which[first], np.arange(len(kept) + 1))
-    ones = np.maximum.reduceat(tfs, bounds[:-1]) <= 1  # (every term has at least one row)
+    coded = np.array(" ".join(texts).split(), dtype=np.int64)
+    pair = np.repeat(np.arange(len(terms), dtype=np.int64) * 2, np.asarray(counts, dtype=np.int64)) + (
+        coded & 1
+    )
+    docs = coded >> 1
+    pairs = [(COLUMNS[p & 1], terms[p >> 1]) for p in range(2 * len(terms))]
+    wanted = np.array([df.get(p, max_df + 1) <= max_df for p in pairs])
+    keep = wanted[pair]
+    pair, docs = pair[keep], docs[keep]
+    order = np.lexsort((docs, pair))
+    pair, docs = pair[order], docs[order]
+    first = np.flatnonzero(np.r_[True, (pair[1:] != pair[:-1]) | (docs[1:] != docs[:-1])])
+    rows = docs[first].astype(_INT)
+    tfs = np.diff(np.r_[first, len(docs)]).astype(_INT)
+    kept = np.flatnonzero(wanted)  # every kept pair has at least one instance (its df is at least 1)
+    bounds = np.searchsorted(pair[first], np.r_[kept, 2 * len(terms)])
+    ones = np.maximum.reduceat(tfs, bounds[:-1]) <= 1
     row_bytes, tf_bytes = rows.tobytes(), tfs.tobytes()
     conn.executemany(
         "INSERT INTO postings(col, term, rows, tfs) VALUES (?,?,?,?)",
         (
-            (col, term, row_bytes[4 * a : 4 * b], None if one else tf_bytes[4 * a : 4 * b])
-            for (col, term), a, b, one in zip(
-                kept, bounds[:-1].tolist(), bounds[1:].tolist(), ones.tolist(), strict=True
+            (*pairs[p], row_bytes[4 * a : 4 * b], None if one else tf_bytes[4 * a : 4 * b])
+            for p, a, b, one in zip(
+                kept.tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), ones.tolist(), strict=True
             )
         ),
     )
