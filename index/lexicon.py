@@ -127,7 +127,7 @@ def _write_chunk(
     rows = docs[first].astype(_INT)
     tfs = np.diff(np.r_[first, len(docs)]).astype(_INT)
     kept = np.flatnonzero(wanted)  # every kept pair has at least one instance (its df is at least 1)
-    bounds = np.searchsorted(pair[first], np.r_[kept, 2 * len(terms)])
+    bounds = np.asarray(np.searchsorted(pair[first], np.r_[kept, 2 * len(terms)]))
     ones = np.maximum.reduceat(tfs, bounds[:-1]) <= 1
     row_bytes, tf_bytes = rows.tobytes(), tfs.tobytes()
     conn.executemany(
