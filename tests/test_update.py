@@ -95,6 +95,14 @@ def test_added_records_are_found_by_doi_and_by_dense_search(index_dir: Path, new
     # row id = vector position + 1 holds for appended rows: the stored vector is the title's embedding
     rowid = by_doi[0].rowid
     assert rowid > 19
+    # the BM25 postings were rewritten with the new records: same answer as FTS5 itself
+    lexicon = index.store._postings()
+    assert lexicon is not None and lexicon.n_rows == 27
+    typo = pypka.title.replace("Module", "Modul")
+    fast = index.store.lexical(typo, max_df=1000)
+    index.store._lexicon = None
+    assert fast == index.store.lexical(typo, max_df=1000) and fast[0][0] == rowid
+    index.store._lexicon = lexicon
     assert np.allclose(index.vectors.reconstruct(rowid - 1), index.embed([pypka.title])[0], atol=1e-5)
     assert old_doi[0].record.title == "Deep Residual Learning for Image Recognition"
 
