@@ -155,10 +155,16 @@ class Lexicon:
 
     @classmethod
     def load(cls, conn: sqlite3.Connection) -> Lexicon | None:
-        """The store's postings, or None in an index built before they were kept."""
+        """The store's postings, or None in an index built before they were kept, or whose FTS5 table
+        has changed since (records appended by a version that did not rewrite them): FTS5's totals,
+        its averages record, must be those the postings were written with."""
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'lexicon'").fetchone():
             return None
         meta = dict(conn.execute("SELECT key, value FROM lexicon"))
+        averages = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+        n_rows, *col_tokens = _varints(averages[0]) if averages else [0]
+        if (n_rows, sum(col_tokens)) != (meta.get("rows"), meta.get("tokens")) or "doclen" not in meta:
+            return None
         return cls(
             conn,
             int(meta["max_df"]),

@@ -175,6 +175,25 @@ def test_lexical_postings_rank_exactly_as_fts5_bm25(index: Index) -> None:
     assert compared == 4 * len(records) and ranked > len(records)
 
 
+def test_stale_postings_are_not_used(dev_index_dir: Path, tmp_path: Path) -> None:
+    """Postings that no longer describe the FTS5 table (records added by a version that did not
+    rewrite them) are ignored: the search falls back to FTS5 rather than miss the new records."""
+    import shutil
+    import sqlite3
+
+    from citeproof.index.store import RecordStore
+
+    db = tmp_path / "records.sqlite"
+    shutil.copy(dev_index_dir / "records.sqlite", db)
+    title = "Combinatorial Optimisation for Panoptc Segmentation"
+    assert RecordStore.open(db)._postings() is not None
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO fts(rowid, title, authors) VALUES (100000, ?, '')", (title,))
+    stale = RecordStore.open(db)
+    assert stale._postings() is None
+    assert stale.lexical(title, max_df=1000)[0][0] == 100000  # found by FTS5 itself
+
+
 def test_lexical_search_works_on_indexes_built_before_term_statistics(
     dev_index_dir: Path, tmp_path: Path
 ) -> None:
