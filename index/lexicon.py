@@ -92,12 +92,19 @@ def write_postings(conn: sqlite3.Connection, max_df: int = POSTINGS_MAX_DF) -> N
     doclen = np.zeros(last + 1, dtype=_INT)
     for rowid, sz in conn.execute("SELECT id, sz FROM fts_docsize"):
         doclen[rowid] = sum(_varints(sz))
-    averages = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()  # FTS5's averages record
-    n_rows, *col_tokens = _varints(averages[0]) if averages else [0]
+    n_rows, n_tokens = _fts_totals(conn)
     conn.executemany(
         "INSERT INTO lexicon(key, value) VALUES (?, ?)",
-        [("max_df", max_df), ("rows", n_rows), ("tokens", sum(col_tokens)), ("doclen", doclen.tobytes())],
+        [("max_df", max_df), ("rows", n_rows), ("tokens", n_tokens), ("doclen", doclen.tobytes())],
     )
+
+
+def _fts_totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(rows, tokens in all columns) of the FTS5 table, from its averages record: what bm25() reads
+    as N and, over N, avgdl."""
+    averages = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
+    n_rows, *col_tokens = _varints(averages[0]) if averages else [0]
+    return n_rows, sum(col_tokens)
 
 
 def _write_chunk(
@@ -161,9 +168,7 @@ class Lexicon:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'lexicon'").fetchone():
             return None
         meta = dict(conn.execute("SELECT key, value FROM lexicon"))
-        averages = conn.execute("SELECT block FROM fts_data WHERE id = 1").fetchone()
-        n_rows, *col_tokens = _varints(averages[0]) if averages else [0]
-        if (n_rows, sum(col_tokens)) != (meta.get("rows"), meta.get("tokens")) or "doclen" not in meta:
+        if _fts_totals(conn) != (meta.get("rows"), meta.get("tokens")) or "doclen" not in meta:
             return None
         return cls(
             conn,

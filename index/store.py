@@ -223,9 +223,7 @@ class RecordStore:
                 )
                 for (data,) in conn.execute("SELECT data FROM records ORDER BY rowid"):
                     rec = Record.model_validate_json(data)
-                    store._tally.count(
-                        rec, venue_key(rec.venue), norm_doi(rec.doi), norm_arxiv_id(rec.arxiv_id)
-                    )
+                    store._tally.count(rec, venue_key(rec.venue), norm_doi(rec.doi), norm_arxiv_id(rec.arxiv_id))
                     if store._tally.full():
                         store._tally.flush(conn)
         except BaseException:
@@ -325,10 +323,7 @@ class RecordStore:
     def _by(self, column: str, value: str | None) -> list[int]:
         if not value:
             return []
-        return [
-            r[0]
-            for r in self.conn.execute(f"SELECT rowid FROM records WHERE {column} = ? LIMIT 20", (value,))
-        ]
+        return [r[0] for r in self.conn.execute(f"SELECT rowid FROM records WHERE {column} = ? LIMIT 20", (value,))]
 
     def by_doi(self, doi: str | None) -> list[int]:
         return self._by("doi", norm_doi(doi))
@@ -392,9 +387,7 @@ class RecordStore:
         (a title of common words only is then left to the dense search); such a query is answered
         from the postings kept at build (`index.lexicon`: the same rows and scores, a fraction of the
         cost), where the index has them."""
-        words = list(
-            dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS)
-        )[:24]
+        words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
         names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
         df: dict[Phrase, int] = {}
         words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df)
@@ -452,11 +445,7 @@ class RecordStore:
         if not words:
             return {}
         marks = ",".join("?" * len(words))
-        df = dict(
-            self.conn.execute(
-                f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)
-            ).fetchall()
-        )
+        df = dict(self.conn.execute(f"{self._df_query()} WHERE col = ? AND term IN ({marks})", (column, *words)).fetchall())
         return {w: int(df.get(w, 0)) for w in words}
 
     def _df_query(self) -> str:
@@ -466,9 +455,7 @@ class RecordStore:
             if self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'term_df'").fetchone():
                 self._vocab = "SELECT term, df FROM term_df"
             else:
-                self.conn.execute(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')"
-                )
+                self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_vocab USING fts5vocab(main, 'fts', 'col')")
                 self._vocab = "SELECT term, doc FROM temp.fts_vocab"
         return self._vocab
 
