@@ -75,7 +75,7 @@ def test_only_flat_inner_product_indexes_are_supported() -> None:
     assert not dense.supports(faiss.IndexHNSWFlat(8, 4, faiss.METRIC_INNER_PRODUCT))
 
 
-def test_queries_searched_alone_on_a_large_index_are_screened_by_the_8bit_copy(
+def test_queries_searched_alone_on_a_large_index_are_screened_by_the_bf16_copy(
     vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(dense, "SQ_MIN", 1000)  # the test index counts as large
