@@ -114,6 +114,7 @@ _BARE_ARXIV_RE = re.compile(
     r"|nlin|q-bio|q-fin|stat|cmp-lg|chao-dyn|solv-int|patt-sol|adap-org|alg-geom|dg-ga|funct-an|q-alg)"
     r"(?:\.[A-Z]{2})?/\d{7}(?:v\d{1,3})?|\d{4}\.\d{4,5}v\d{1,3})(?!\w|\.\d)"
 )
+_ARXIV_NUMBER_RE = re.compile(r"\d\.\d{4}")  # in every id `_BARE_ARXIV_RE` finds without a "/"
 _URL_DOI_RE = re.compile(r"(?:doi\.org/|[/=])(10\.\d{4,9}/.{1,300})", re.IGNORECASE)
 # What a publisher's URL adds after the DOI: '.../10.3389/fnins.2020.00001/full', '.../s11263-015-0816-y.pdf'.
 _URL_DOI_TAIL_RE = re.compile(r"(?:\.pdf|/(?:full|abstract|pdf|epdf|meta|fulltext(?:\.html)?))$", re.IGNORECASE)
@@ -265,19 +266,23 @@ def find_identifiers(s: str) -> list[Identifier]:
         ends.insert(i, ident.end)
         found.append(ident)
 
-    for m in _URL_RE.finditer(s):
-        url = _trim(m.group(0))
-        if "." in url[url.find("/") + 2 :] or not url.lower().startswith("http"):
-            take(_identifier_from_url(m.start(), url))
+    # Each scan only where a literal its every match holds occurs: most text has none, and a scan is a
+    # pass over it (with IGNORECASE a dotless "ı" matches "i", so the literals tested in `low` avoid "i").
+    low = s.lower()
+    if "http" in low or "www." in low or ".org/" in low:
+        for m in _URL_RE.finditer(s):
+            url = _trim(m.group(0))
+            if "." in url[url.find("/") + 2 :] or not url.lower().startswith("http"):
+                take(_identifier_from_url(m.start(), url))
     if any(h in s for h in _HOSTS):
         for m in _HOST_URL_RE.finditer(s):
             take(_identifier_from_url(m.start(), _trim(m.group(0))))
-    for m in _DOI_RE.finditer(s):
-        raw = _trim(m.group(0))
-        doi = norm_doi(raw)
-        if doi:
-            take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=arxiv_id_from(doi)))
-    # Each scan only where its literal occurs: most text has none, and a scan is a pass over it.
+    if "10." in s:
+        for m in _DOI_RE.finditer(s):
+            raw = _trim(m.group(0))
+            doi = norm_doi(raw)
+            if doi:
+                take(Identifier(m.start(), m.start() + len(raw), doi=doi, arxiv_id=arxiv_id_from(doi)))
     if "MID" in s or "mid" in s or "ed ID" in s or "edID" in s:
         for m in _PMID_RE.finditer(s):
             pmid = m.group(1).lstrip("0")
@@ -296,7 +301,8 @@ def find_identifiers(s: str) -> list[Identifier]:
             isbn = norm_isbn(m.group(0))
             if isbn and len(isbn) == sum(ch.isdigit() for ch in m.group(0)):
                 take(Identifier(m.start(), m.end(), isbn=isbn))
-    for rx in (_ARXIV_RE, _BARE_ARXIV_RE):
+    scans = ([_ARXIV_RE] if "rx" in low else []) + ([_BARE_ARXIV_RE] if "/" in s or _ARXIV_NUMBER_RE.search(s) else [])
+    for rx in scans:
         for m in rx.finditer(s):
             take(Identifier(m.start(), m.end(), arxiv_id=norm_arxiv_id(m.group(1))))
     found.sort(key=lambda x: x.start)
