@@ -47,6 +47,8 @@ _NOT_NAME_WORDS = frozenset(
 _TITLE_SUFFIX_RE = re.compile(r"\w{4}(?:tion|sion|ment|ness|ity|ism|ogy|ics|ous|able|ible|ized|ised)s?$", re.IGNORECASE)
 _ELIDED_RE = re.compile(r"^[a-z]{1,2}['’][A-Z]")  # d'Amore, dell'Orco
 _NAME_CHARS_RE = re.compile(r"^[^\W\d_][\w'’.\-]*$")
+_INITIAL_PARTS_RE = re.compile(r"[.\-]")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def _is_initials(tok: str) -> bool:
@@ -55,7 +57,7 @@ def _is_initials(tok: str) -> bool:
         return tok.isupper()
     if "." not in tok:
         return False
-    parts = [p for p in re.split(r"[.\-]", tok) if p]
+    parts = [p for p in _INITIAL_PARTS_RE.split(tok) if p]
     if len(parts) == 1 and len(parts[0]) == 1 and parts[0].isalpha():
         return True  # also lower-case: abbreviated particles, "M. d. Rijke", "J. W. v. d. Meent"
     return bool(parts) and all(
@@ -141,7 +143,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
 def _prepare(s: str) -> tuple[str, bool]:
     """Clean markup and LaTeX, cut at 'et al.'/'and others'; return the rest and whether it was cut."""
     s = clean_text(s).replace("*", " ").replace("_", " ")
-    s = re.sub(r"\s+", " ", s).strip()
+    s = _SPACES_RE.sub(" ", s).strip()
     m = _ET_AL_RE.search(s)
     et_al = bool(m)
     if m:
