@@ -266,6 +266,7 @@ class CitedAuthors(NamedTuple):
     given_families: frozenset[str]  # family names of authors with given names (written the other way round)
     long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
     tokens: frozenset[str]  # every token of every name (a found name equal in all tokens has its family's in here)
+    families: frozenset[str]  # the family names (a record none of whose authors has one is paired by `_Scan` alone)
 
 
 def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
@@ -281,6 +282,7 @@ def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
         frozenset(n.family for n in names if n.family and n.given),
         tuple(n.family for n in names if len(n.family) >= 6),
         frozenset(t for n in names for t in n.full),
+        frozenset(n.family for n in names),
     )
 
 
@@ -372,20 +374,27 @@ def compare_authors(
     # the first such author in the list, as a scan in order would find; authors with the same family
     # name are never that author, as `_same_name` just rejected them).
     scannable: bool | None = None  # whether a scan could find anything (decided at the first need)
-    for display, cn in zip(prepared.displays, cited_names, strict=True):
-        hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, rec.name(j))), None)
-        if hit is None and len(real) <= FUZZY_SCAN_MAX:
-            if scannable is None:
-                scannable = _may_pair_otherwise(prepared, rec)
-            if scannable:
-                if rec.scan is None:
-                    rec.scan = _Scan(rec.names())
-                hit = rec.scan.first(cn, used)
-        if hit is None:
-            unmatched.append(display)
-        else:
-            used.add(hit)
-            matched += 1
+    if by_family.keys().isdisjoint(prepared.families):
+        # no family name in common, the case of most candidates (other works): unless a scan could
+        # pair a name otherwise, no cited name is an author, and the loop below need not find that out
+        scannable = len(real) <= FUZZY_SCAN_MAX and _may_pair_otherwise(prepared, rec)
+        if not scannable:
+            unmatched = list(prepared.displays)
+    if scannable is not False:
+        for display, cn in zip(prepared.displays, cited_names, strict=True):
+            hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, rec.name(j))), None)
+            if hit is None and len(real) <= FUZZY_SCAN_MAX:
+                if scannable is None:
+                    scannable = _may_pair_otherwise(prepared, rec)
+                if scannable:
+                    if rec.scan is None:
+                        rec.scan = _Scan(rec.names())
+                    hit = rec.scan.first(cn, used)
+            if hit is None:
+                unmatched.append(display)
+            else:
+                used.add(hit)
+                matched += 1
     problems: list[str] = []
     if placeholders:
         problems.append("placeholder author names: " + ", ".join(placeholders))
