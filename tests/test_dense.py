@@ -3,6 +3,9 @@ whatever the batch, including equal scores and more near-equal records than the 
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import faiss
 import numpy as np
 import pytest
@@ -75,11 +78,21 @@ def test_only_flat_inner_product_indexes_are_supported() -> None:
     assert not dense.supports(faiss.IndexHNSWFlat(8, 4, faiss.METRIC_INNER_PRODUCT))
 
 
+@pytest.mark.parametrize("split", ["whole", "parts, two threads", "parts, this thread"])
 def test_queries_searched_alone_on_a_large_index_are_screened_by_the_bf16_copy(
-    vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch
+    vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch, split: str
 ) -> None:
     monkeypatch.setattr(dense, "SQ_MIN", 1000)  # the test index counts as large
     monkeypatch.setattr(dense, "SQ_SCREEN", 24)  # fewer than the copies of the repeated vector
+    if split != "whole":  # the copy in two parts (a core each), scanned by two threads or by one
+        monkeypatch.setattr(dense, "SPLIT_MIN", 1000)
+        monkeypatch.setattr(dense, "_scan_threads", 2)
+    scans: list[str] = []
+    search = faiss.IndexScalarQuantizer.search
+    monkeypatch.setattr(
+        faiss.IndexScalarQuantizer, "search", lambda self, *a, **kw: (scans.append(threading.current_thread().name), search(self, *a, **kw))[1]
+    )
+    alone = dense.scans_on_this_thread() if split == "parts, this thread" else contextlib.nullcontext()
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     flat = FlatSearch(index)
@@ -90,9 +103,14 @@ def test_queries_searched_alone_on_a_large_index_are_screened_by_the_bf16_copy(
     q = np.concatenate([_unit(vectors[:40] + 0.05 * rng.standard_normal((40, vectors.shape[1]))),
                         _unit(rng.standard_normal((20, vectors.shape[1]))), many])
     assert len(many) == 1
-    settled = [flat._sq_screened(q[j : j + 1], 10) is not None for j in range(len(q))]
+    with alone:
+        settled = [flat._sq_screened(q[j : j + 1], 10) is not None for j in range(len(q))]
+        out = [flat.search(q[j : j + 1], 10) for j in range(len(q))]
     assert sum(settled) >= 40 and not settled[-1]  # most are proven; the repeated vector's is not
-    out = [flat.search(q[j : j + 1], 10) for j in range(len(q))]
+    assert flat._sq is not None and len(flat._sq) == (1 if split == "whole" else 2)
+    here = threading.current_thread().name
+    assert len(scans) == 2 * len(q) * len(flat._sq)
+    assert any(n != here for n in scans) == (split == "parts, two threads")
     ref_d, ref_i = _one_by_one(index, q, 10)
     assert np.array_equal(np.concatenate([d for d, _ in out]), ref_d)
     assert np.array_equal(np.concatenate([i for _, i in out]), ref_i)

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from citeproof.index.dense import set_scan_threads
 from citeproof.verifier.core import Verifier
 from citeproof.verifier.extract import is_bibliography
 from citeproof.verifier.workers import (
@@ -45,7 +46,9 @@ def main() -> None:
     os.dup2(2, 1)  # anything printed goes to stderr, not into the frames
     wire_in = sys.stdin.buffer
     settings = WorkerSettings.from_wire(read_frame(wire_in))
-    # (its BLAS and OpenMP run one thread: the pool starts it with OMP_NUM_THREADS=1 and the like)
+    # (its BLAS and OpenMP run one thread: the pool starts it with OMP_NUM_THREADS=1 and the like; and
+    # a query searched alone is scanned by this thread only: the processes are the parallelism)
+    set_scan_threads(1)
     verifier = Verifier(
         settings.index, k=settings.k, today=settings.today, strict=settings.strict, calibration=settings.calibration
     )

@@ -41,6 +41,7 @@ from typing import IO, Any, Generic, TypeVar
 from pydantic import TypeAdapter
 from threadpoolctl import ThreadpoolController
 
+from citeproof.index.dense import scans_on_this_thread
 from citeproof.models import Citation, CitationResult, Record, Suggestion
 
 __all__ = [
@@ -331,7 +332,8 @@ class Workers:
         """This process's BLAS and OpenMP held to one thread while the workers run: their pools' idle
         threads spin for a while after each call (the dense search's matrix product, FAISS's heaps),
         taking the cores the workers run on (a batch of the dev entries on 2 cores: 1,200 -> 1,380
-        citations/s from this alone)."""
+        citations/s from this alone). For the same reason a query searched alone is scanned on the
+        calling thread only (`dense.scans_on_this_thread`), as in the workers."""
         if self._threads is None:  # (made at the first batch: it sees the libraries loaded by then)
             self._threads = ThreadpoolController()
         return self._threads.limit(limits=1)
@@ -361,7 +363,7 @@ class Workers:
             batch = _Batch(tasks, wire)
             for w in ready:
                 batch.give(w)
-            with self._one_thread():
+            with self._one_thread(), scans_on_this_thread():
                 while (i := batch.take()) is not None:
                     batch.answers[i] = Answer(True, True, local(tasks[i]))
                     batch.read(gather)
