@@ -35,7 +35,10 @@ quantizer, half the bytes, built at the first such query, `_bf16_copy`): its `SQ
 scored exactly as above, and kept if the k-th exact score beats the screen's last score plus the
 copy's error bound (the largest distance between a vector and its copy, times the query's norm, plus
 the rounding bound), so nothing outside them can rank in; else the full scan runs. Same results, bit
-for bit.
+for bit. From `SPLIT_MIN` records the copy is in parts, one per core, scanned at once by threads of
+a small pool (the calling thread scans the first); the bound then takes the largest of the parts'
+last scores. A process whose cores are taken by its batch's worker processes scans every part on
+the calling thread (`set_scan_threads`, `scans_on_this_thread`).
 """
 
 from __future__ import annotations
@@ -236,8 +239,9 @@ class FlatSearch:
     def _sq_screened(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The k best of one query if the bfloat16 screen proves them (module docstring), else None."""
         if self._sq is None:
-            parts = _scan_threads if self.index.ntotal >= SPLIT_MIN else 1
-            self._sq, self._sq_error = _copy_parts(self.x, parts)
+            copies, error = _copy_parts(self.x, _scan_threads if self.index.ntotal >= SPLIT_MIN else 1)
+            self._sq_error = error  # (set first: another thread uses the copy as soon as it is set)
+            self._sq = copies
         screens = self._sq_screens(q)
         if any(screen_i[0, -1] < 0 for _, _, screen_i in screens):
             return None
