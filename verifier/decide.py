@@ -401,7 +401,7 @@ def _judge_fields(c: Citation, best: Assessment, assessments: list[Assessment], 
             problems.append(f"title: {best.title.variant} (strict); the full title is {best.record.title!r}")
         if best.venue_note and best.venue and best.venue.agrees:
             problems.append(f"venue: {best.venue_note} (strict)")
-    others = [Suggestion(record=a.record, score=a.score) for a in assessments if a is not best][: MAX_SUGGESTIONS - 1]
+    others = [Suggestion(record=a.record, score=a.score) for a in [a for a in assessments if a is not best][: MAX_SUGGESTIONS - 1]]
     if not problems:
         conf = 0.8 + 0.2 * best.score
         reasons = [f"matches {best.record.id} on every stated field"]
