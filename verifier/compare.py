@@ -205,53 +205,6 @@ FUZZY_SCAN_MAX = 200  # authors: longer lists are matched on exact family names 
 _ETAL_FAMILIES = frozenset({"others", "etal"})
 
 
-class _Scan:
-    """The names of a record's authors indexed by what `_same_name` can match on besides an equal
-    family name, so that a cited name is compared only with the authors it might be: the first
-    found author it is the same person as is the one a scan of every author in order would find.
-
-    `_same_name(c, f)` with different family names holds only if all tokens are equal (`full`), the
-    family names share their first or last word, f's given name is c's family name (written the
-    other way round), or both family names have 6+ characters and a ratio >= 90; each condition has
-    its lookup here, and every author found by one is then checked with `_same_name` itself."""
-
-    def __init__(self, names: list[_Name]) -> None:
-        self.names = names
-        self.by_full: dict[tuple[str, ...], list[int]] = {}
-        self.by_word: dict[str, list[int]] = {}  # first and last word of the family name
-        self.by_given: dict[str, list[int]] = {}
-        long_names: list[str] = []
-        self.long_at: list[int] = []
-        for j, n in enumerate(names):
-            self.by_full.setdefault(n.full, []).append(j)
-            if n.family_words:
-                self.by_word.setdefault(n.family_words[0], []).append(j)
-                if n.family_words[-1] != n.family_words[0]:
-                    self.by_word.setdefault(n.family_words[-1], []).append(j)
-            if n.given:
-                self.by_given.setdefault(n.given, []).append(j)
-            if len(n.family) >= 6:
-                long_names.append(n.family)
-                self.long_at.append(j)
-        self.long_names = long_names
-
-    def first(self, c: _Name, used: set[int]) -> int | None:
-        """The first author (in record order) not in `used` that `_same_name` pairs with `c`."""
-        if not c.family:
-            return None
-        found: set[int] = set(self.by_full.get(c.full, ()))
-        if c.family_words:
-            found.update(self.by_word.get(c.family_words[0], ()))
-            found.update(self.by_word.get(c.family_words[-1], ()))
-        if c.given:
-            found.update(self.by_given.get(c.family, ()))
-        if len(c.family) >= 6 and self.long_names:
-            # a cutoff below `_same_name`'s 90: this only proposes, `_same_name` decides
-            near = process.extract(c.family, self.long_names, scorer=fuzz.ratio, score_cutoff=89, limit=None)
-            found.update(self.long_at[i] for _, _, i in near)
-        return next((j for j in sorted(found) if j not in used and _same_name(c, self.names[j])), None)
-
-
 class CitedAuthors(NamedTuple):
     """A citation's author list as `compare_authors` reads it, prepared once per citation
     (`cited_authors`) rather than once per candidate record."""
@@ -260,13 +213,13 @@ class CitedAuthors(NamedTuple):
     names: list[_Name]
     displays: list[str]  # `Author.display()` of each
     placeholders: list[str]  # display names of the placeholder authors
-    # what `_same_name` can pair a found name with besides an equal family name (`_may_pair_otherwise`)
+    # what `_same_name` can pair a found name with besides an equal family name (`_pairable`)
     fulls: frozenset[tuple[str, ...]]
     words: frozenset[str]  # first and last words of the family names
     given_families: frozenset[str]  # family names of authors with given names (written the other way round)
     long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
     tokens: frozenset[str]  # every token of every name (a found name equal in all tokens has its family's in here)
-    families: frozenset[str]  # the family names (a record none of whose authors has one is paired by `_Scan` alone)
+    families: frozenset[str]  # the family names (a record none of whose authors has one is paired by `_pairable` alone)
 
 
 def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
@@ -286,27 +239,34 @@ def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
     )
 
 
-def _may_pair_otherwise(cited: CitedAuthors, found: FoundAuthors) -> bool:
-    """Whether `_same_name` might pair a cited name with a found one of another family name. False
-    means no `_Scan` can find anything: most candidate records of a citation are other works, whose
-    authors share no name with it, and this rules them out with a few set lookups per author. Each
-    test is implied by one of `_same_name`'s conditions (see `_Scan`); it reads the found names'
-    family tokens and given names only, the whole name (`_name`) just for a name whose family tokens
-    are all among the cited tokens (the same name split differently)."""
+def _pairable(cited: CitedAuthors, found: FoundAuthors) -> list[int]:
+    """The found authors (their indices, in record order) that `_same_name` might pair with a cited
+    name of another family name: the only ones a cited name not found among the authors of its own
+    family name can be, so that it is compared with these rather than with every author (a record
+    can list hundreds). Most candidate records of a citation are other works, whose authors share no
+    name with it: for them this is empty, after a few set lookups per author.
+
+    `_same_name(c, f)` with different family names holds only if all tokens are equal (`full`), the
+    family names share their first or last word, f's given name is c's family name (written the
+    other way round), or both family names have 6+ characters and a ratio >= 90; each test here is
+    implied by one of them against some cited name, and `_same_name` itself then decides. It reads
+    the found names' family tokens and given names only, the whole name (`_name`) just for a name
+    whose family tokens are all among the cited tokens (the same name split differently)."""
+    out: list[int] = []
+    words, given_families, long_families = cited.words, cited.given_families, cited.long_families
     for j, (family, fw, given) in enumerate(zip(found.families, found.family_words, found.givens(), strict=True)):
         if not family:
             continue
-        if fw[0] in cited.words or fw[-1] in cited.words:
-            return True
-        if given and given in cited.given_families:
-            return True
-        if len(family) >= 6 and cited.long_families:
+        if (
+            fw[0] in words
+            or fw[-1] in words
+            or (given and given in given_families)
             # a cutoff below `_same_name`'s 90: this only proposes
-            if process.extractOne(family, cited.long_families, scorer=fuzz.ratio, score_cutoff=89) is not None:
-                return True
-        if all(t in cited.tokens for t in fw) and found.name(j).full in cited.fulls:
-            return True
-    return False
+            or (len(family) >= 6 and long_families and process.extractOne(family, long_families, scorer=fuzz.ratio, score_cutoff=89) is not None)
+            or (all(t in cited.tokens for t in fw) and found.name(j).full in cited.fulls)
+        ):
+            out.append(j)
+    return out
 
 
 class FoundAuthors:
@@ -317,7 +277,7 @@ class FoundAuthors:
     name part, which many authors share; the whole name (`_name`, cached per distinct name, of which
     a large index holds millions) only where a comparison needs it."""
 
-    __slots__ = ("_givens", "_names", "authors", "by_family", "families", "family_words", "real", "scan", "truncated")
+    __slots__ = ("_givens", "_names", "authors", "by_family", "families", "family_words", "real", "truncated")
 
     def __init__(self, found: Sequence[Author]) -> None:
         words = [token_tuple(f.family) if f.family else () for f in found]
@@ -332,7 +292,6 @@ class FoundAuthors:
         for j, k in enumerate(self.families):
             self.by_family.setdefault(k, []).append(j)
         self._names: list[_Name | None] = [None] * len(self.real)
-        self.scan: _Scan | None = None  # built at the first need (`compare_authors`)
 
     def givens(self) -> list[str]:
         """The real authors' given names as compared (read at the first need: a list longer than
@@ -348,9 +307,6 @@ class FoundAuthors:
             f = self.authors[self.real[j]]
             n = self._names[j] = _name(f.given, f.family)
         return n
-
-    def names(self) -> list[_Name]:
-        return [self.name(j) for j in range(len(self.real))]
 
 
 def compare_authors(
@@ -370,26 +326,23 @@ def compare_authors(
     # Same family name first, looked up in a dict: a record can list thousands of authors (physics
     # and genomics collaborations), and scanning them all for each cited name made one comparison
     # cost tens of ms. The other ways to be the same name (split names, particles, transliterations)
-    # are looked for in a name not found that way, in lists of up to FUZZY_SCAN_MAX authors (`_Scan`:
-    # the first such author in the list, as a scan in order would find; authors with the same family
-    # name are never that author, as `_same_name` just rejected them).
-    scannable: bool | None = None  # whether a scan could find anything (decided at the first need)
+    # are looked for in a name not found that way, in lists of up to FUZZY_SCAN_MAX authors, among
+    # the authors `_pairable` leaves (the first in record order that `_same_name` pairs with it, as a
+    # scan of every author would find; those of its own family name were just rejected).
+    pairable: list[int] | None = None  # (found at the first need)
     if by_family.keys().isdisjoint(prepared.families):
-        # no family name in common, the case of most candidates (other works): unless a scan could
-        # pair a name otherwise, no cited name is an author, and the loop below need not find that out
-        scannable = len(real) <= FUZZY_SCAN_MAX and _may_pair_otherwise(prepared, rec)
-        if not scannable:
+        # no family name in common, the case of most candidates (other works): unless a name could be
+        # paired otherwise, no cited name is an author, and the loop below need not find that out
+        pairable = _pairable(prepared, rec) if len(real) <= FUZZY_SCAN_MAX else []
+        if not pairable:
             unmatched = list(prepared.displays)
-    if scannable is not False:
+    if pairable is None or pairable:
         for display, cn in zip(prepared.displays, cited_names, strict=True):
             hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, rec.name(j))), None)
             if hit is None and len(real) <= FUZZY_SCAN_MAX:
-                if scannable is None:
-                    scannable = _may_pair_otherwise(prepared, rec)
-                if scannable:
-                    if rec.scan is None:
-                        rec.scan = _Scan(rec.names())
-                    hit = rec.scan.first(cn, used)
+                if pairable is None:
+                    pairable = _pairable(prepared, rec)
+                hit = next((j for j in pairable if j not in used and _same_name(cn, rec.name(j))), None)
             if hit is None:
                 unmatched.append(display)
             else:
