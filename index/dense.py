@@ -265,10 +265,10 @@ class FlatSearch:
         `_threads_now` says so). Never with FAISS's own threads: they would wait for each other on a
         busy machine (3x slower here)."""
         assert self._sq is not None
-        rest = self._sq[1:] if _threads_now() > 1 else []
+        mine, rest = (self._sq[:1], self._sq[1:]) if _threads_now() > 1 else (self._sq, [])
         futures = [(start, _scan_pool().submit(sq.search, q, SQ_SCREEN)) for start, sq in rest]
         with _on_this_thread():
-            here = [(start, *sq.search(q, SQ_SCREEN)) for start, sq in self._sq[: len(self._sq) - len(rest)]]
+            here = [(start, *sq.search(q, SQ_SCREEN)) for start, sq in mine]
         return here + [(start, *f.result()) for start, f in futures]
 
     def _screened(self, q: np.ndarray, k: int, out_d: np.ndarray, out_i: np.ndarray) -> list[int]:

@@ -329,17 +329,20 @@ def compare_authors(
     # are looked for in a name not found that way, in lists of up to FUZZY_SCAN_MAX authors, among
     # the authors `_pairable` leaves (the first in record order that `_same_name` pairs with it, as a
     # scan of every author would find; those of its own family name were just rejected).
-    pairable: list[int] | None = None  # (found at the first need)
-    if by_family.keys().isdisjoint(prepared.families):
+    # (none in a list too long to scan; else found at the first need)
+    pairable: list[int] | None = [] if len(real) > FUZZY_SCAN_MAX else None
+    shares_family = not by_family.keys().isdisjoint(prepared.families)
+    if not shares_family:
         # no family name in common, the case of most candidates (other works): unless a name could be
         # paired otherwise, no cited name is an author, and the loop below need not find that out
-        pairable = _pairable(prepared, rec) if len(real) <= FUZZY_SCAN_MAX else []
+        if pairable is None:
+            pairable = _pairable(prepared, rec)
         if not pairable:
             unmatched = list(prepared.displays)
-    if pairable is None or pairable:
+    if shares_family or pairable:
         for display, cn in zip(prepared.displays, cited_names, strict=True):
             hit = next((j for j in by_family.get(cn.family, ()) if j not in used and _same_name(cn, rec.name(j))), None)
-            if hit is None and len(real) <= FUZZY_SCAN_MAX:
+            if hit is None:
                 if pairable is None:
                     pairable = _pairable(prepared, rec)
                 hit = next((j for j in pairable if j not in used and _same_name(cn, rec.name(j))), None)
