@@ -382,3 +382,33 @@ def test_a_bibliography_file_alone_is_read_as_entries_and_structures_around_entr
     cites = extract_citations(mixed)
     _exact(mixed, cites)
     assert [c.key or c.title for c in cites] == ["he16", "v17", "Generative Adversarial Nets"]
+
+
+# --- garbage ------------------------------------------------------------------------------------------------
+
+
+def test_reading_structures_leaves_no_reference_cycles() -> None:
+    """The verifier pauses the cyclic collector during a call and relies on reference counting to free
+    what a call made: the tree and HTML walks (recursive) must not leave cycles behind."""
+    import gc
+
+    texts = [
+        '```json\n[{"title": "Attention Is All You Need", "authors": ["Ashish Vaswani"], "year": 2017},\n'
+        ' "He, K., Zhang, X. (2016). Deep Residual Learning for Image Recognition. CVPR."]\n```',
+        "```yaml\nreferences:\n  - title: 'Attention Is All You Need'\n    authors: [Ashish Vaswani, Noam Shazeer]\n"
+        "    year: 2017\n```\n",
+        "<ol>\n  <li><cite>Deep Residual Learning for Image Recognition</cite>. Kaiming He. <em>CVPR</em>, 2016.</li>\n"
+        "</ol>\n<table><tr><th>Title</th><th>Year</th></tr><tr><td>Attention Is All You Need</td><td>2017</td></tr></table>",
+    ]
+    gc.collect()
+    flags = gc.get_debug()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.garbage.clear()
+        assert all(extract_citations(t) for t in texts)
+        gc.collect()
+        cyclic = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(flags)
+        gc.garbage.clear()
+    assert cyclic == []

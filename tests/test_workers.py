@@ -4,6 +4,7 @@ that dies: HALLMARK dev entries (real and hallucinated) against the real test in
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ def test_cut_bibliography_reads_as_the_whole(bib: str) -> None:
             assert len(cuts) == parts - 1
             bounds = [0, *cuts, len(text)]
             got = []
-            for a, b in zip(bounds, bounds[1:], strict=False):
+            for a, b in pairwise(bounds):
                 assert text.startswith("@", a)
                 piece = extract_citations(text[a:b])
                 assert is_bibliography(text[a:b], piece)

@@ -884,9 +884,24 @@ def _tree_citations(text: str, root: _Node, budget: _Budget, strings: bool) -> l
     mapping holding a list of references is not one itself), and, if `strings`, whole-reference strings
     in lists (in JSON, and in fenced YAML: an unfenced markdown list is a YAML list of strings too, and
     the free-text passes read it)."""
-    out: list[Citation] = []
+    walk = _TreeWalk(text, budget, strings)
+    walk.visit(root, 0, False)
+    return walk.out
 
-    def visit(n: _Node, depth: int, in_list: bool) -> int:
+
+class _TreeWalk:
+    """The walk of `_tree_citations`. A class rather than nested functions: a recursive closure refers
+    to itself through its cell, a reference cycle that only the cyclic garbage collector frees, which
+    every answer with a tree in it would leave behind."""
+
+    def __init__(self, text: str, budget: _Budget, strings: bool) -> None:
+        self.text = text
+        self.budget = budget
+        self.strings = strings
+        self.out: list[Citation] = []
+
+    def visit(self, n: _Node, depth: int, in_list: bool) -> int:
+        budget, out = self.budget, self.out
         if depth > MAX_DEPTH or budget.spent():
             return 0
         found = 0
@@ -895,7 +910,7 @@ def _tree_citations(text: str, root: _Node, budget: _Budget, strings: bool) -> l
             for k, _, v in n.pairs:
                 if v.kind == "l" or (v.kind == "m" and _container(v)):
                     if not (_roles(k) & {"authors", "editors", "year", "venue", "url", "doi"}):
-                        got = visit(v, depth + 1, keyed)
+                        got = self.visit(v, depth + 1, keyed)
                         if got and v.kind == "m" and keyed and not out[-1].key and _KEYISH_RE.fullmatch(k):
                             out[-1].key = k  # {"vaswani2017": {...}, ...}: works by their citation keys
                         found += got
@@ -907,21 +922,21 @@ def _tree_citations(text: str, root: _Node, budget: _Budget, strings: bool) -> l
                     break
                 f = _fields_of(pairs)
                 if _accept(f, in_list or len(groups) > 1):
-                    e = _rstrip(text, s, e)
-                    out.append(f.citation(text, s, e))
+                    e = _rstrip(self.text, s, e)
+                    out.append(f.citation(self.text, s, e))
                     budget.entries -= 1
                     found += 1
         elif n.kind == "l":
             for it in n.items:
                 if it.kind == "s":
-                    found += string_ref(it) if strings else 0
+                    found += self.string_ref(it) if self.strings else 0
                 else:
-                    found += visit(it, depth + 1, True)
+                    found += self.visit(it, depth + 1, True)
         return found
 
-    def string_ref(n: _Node) -> int:
-        s = n.text
-        if len(s) < 20 or len(s) > MAX_REFERENCE_CHARS or not budget.attempt():
+    def string_ref(self, n: _Node) -> int:
+        s, text = n.text, self.text
+        if len(s) < 20 or len(s) > MAX_REFERENCE_CHARS or not self.budget.attempt():
             return 0
         ref = parse_reference(s)
         if not _shaped(ref, s, item=True):
@@ -931,12 +946,9 @@ def _tree_citations(text: str, root: _Node, budget: _Budget, strings: bool) -> l
             a, b = a + 1, b - 1
         f = _Fields()
         f.fill_from(ref)
-        out.append(f.citation(text, a, b))
-        budget.entries -= 1
+        self.out.append(f.citation(text, a, b))
+        self.budget.entries -= 1
         return 1
-
-    visit(root, 0, False)
-    return out
 
 
 # --- HTML ---------------------------------------------------------------------------------------------------
@@ -1246,11 +1258,25 @@ _NAME_LIST_RE = re.compile(r",|\bet\.?\s?al\b|\s(?:and|&)\s")
 
 
 def _html_citations(text: str, roots: list[_Element], budget: _Budget) -> tuple[list[Citation], list[tuple[int, int]]]:
-    cites: list[Citation] = []
-    spans: list[tuple[int, int]] = []
-    numbers: dict[int, str] = {}
+    walk = _HtmlWalk(text, budget)
+    for r in roots:
+        walk.visit(r, 0)
+    return walk.cites, walk.spans
 
-    def entry(el: _Element) -> bool:
+
+class _HtmlWalk:
+    """The walk of `_html_citations` (a class, not nested functions: a recursive closure refers to
+    itself through its cell, a reference cycle left for the cyclic collector after every call)."""
+
+    def __init__(self, text: str, budget: _Budget) -> None:
+        self.text = text
+        self.budget = budget
+        self.cites: list[Citation] = []
+        self.spans: list[tuple[int, int]] = []
+        self.numbers: dict[int, str] = {}
+
+    def entry(self, el: _Element) -> bool:
+        text, budget, numbers = self.text, self.budget, self.numbers
         if el.close < 0 or el.close - el.inner > 4 * MAX_REFERENCE_CHARS or not budget.attempt():
             return False
         a, b = _strip(text, el.inner, el.close)
@@ -1270,12 +1296,13 @@ def _html_citations(text: str, roots: list[_Element], budget: _Budget) -> tuple[
         if not f.title:
             return False
         f.key = f.key or numbers.get(id(el))
-        cites.append(f.citation(text, a, b))
-        spans.append((el.start, max(el.end, b)))
+        self.cites.append(f.citation(text, a, b))
+        self.spans.append((el.start, max(el.end, b)))
         budget.entries -= 1
         return True
 
-    def table(el: _Element) -> bool:
+    def table(self, el: _Element) -> bool:
+        text, budget = self.text, self.budget
         rows = [r for r in _walk(el) if r.tag == "tr"]
         if not rows:
             return False
@@ -1299,18 +1326,19 @@ def _html_citations(text: str, roots: list[_Element], budget: _Budget) -> tuple[
             if not f.title or ("name" in roles[ti] and not (f.authors or f.ids())):
                 continue
             a, b = cells[0].start, max(cells[-1].end, cells[-1].close)
-            cites.append(f.citation(text, a, b))
+            self.cites.append(f.citation(text, a, b))
             budget.entries -= 1
             got = True
         if got:
-            spans.append((el.start, max(el.end, el.close)))
+            self.spans.append((el.start, max(el.end, el.close)))
         return got
 
-    def visit(el: _Element, depth: int) -> bool:
+    def visit(self, el: _Element, depth: int) -> bool:
+        text, numbers = self.text, self.numbers
         if depth > MAX_DEPTH:
             return False
         if el.tag == "table":
-            return table(el)
+            return self.table(el)
         if el.tag == "ol":
             numbers.update(_ol_numbers(el))
         if el.tag == "dl":  # '<dt>[3]</dt><dd>...</dd>': the term labels the entry
@@ -1322,16 +1350,12 @@ def _html_citations(text: str, roots: list[_Element], budget: _Budget) -> tuple[
                     numbers[id(c)] = label.lstrip("0") or "0"
         found = False
         for c in el.children:
-            found = visit(c, depth + 1) or found
+            found = self.visit(c, depth + 1) or found
         if not found and el.tag in _ENTRY_TAGS and el.tag not in ("span", "cite", "td") and not any(
             c.tag in _BLOCKISH for c in el.children
         ):
-            found = entry(el)
+            found = self.entry(el)
         return found
-
-    for r in roots:
-        visit(r, 0)
-    return cites, spans
 
 
 def _label(roles: frozenset[str]) -> str:
