@@ -146,6 +146,30 @@ def test_gc_paused_leaves_a_disabled_collector_alone() -> None:
         gc.enable()
 
 
+def test_gc_paused_moves_what_the_call_made_to_the_oldest_generation_unwalked() -> None:
+    gc.collect()
+    with gc_paused():
+        made = [[i] for i in range(5_000)]  # what a batch leaves alive: its report
+    assert gc.get_count()[0] < 700  # no collection is due that would walk them
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(made) in oldest and all(id(x) in oldest for x in made[:100])
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_gc_paused_leaves_objects_the_process_froze_frozen() -> None:
+    gc.collect()
+    preloaded = [[1], [2]]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            made = [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() == frozen  # nothing thawed, nothing of the call frozen
+        assert gc.isenabled() and len(made) == 1_000 and preloaded
+    finally:
+        gc.unfreeze()
+
+
 def _fixture_answers() -> list[str]:
     import json
 

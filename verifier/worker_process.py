@@ -4,7 +4,6 @@ side builds a `Verifier`."""
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from typing import Any
@@ -53,7 +52,6 @@ def main() -> None:
         settings.index, k=settings.k, today=settings.today, strict=settings.strict, calibration=settings.calibration
     )
     verifier.index.embed(["warm"])  # the model loaded before the first task, not during it
-    gc.freeze()  # what is loaded now lives as long as the worker: the collector need not walk it again
     write_frame(wire_out, "ready")
     while True:
         try:
