@@ -19,6 +19,7 @@ from citeproof.connectors.records import make_record, split_name, split_outside_
 from citeproof.connectors.source import PathLike, Source
 from citeproof.identifiers import arxiv_id_from, norm_arxiv_id
 from citeproof.models import Author, ReadStats, Record
+from citeproof.text import single_spaced
 
 __all__ = ["BIBTEX", "BibEntry", "parse_bibtex", "read_bibtex", "record_from_bibtex", "split_authors"]
 
@@ -52,7 +53,6 @@ _IDENT = re.compile(r"[^\s\"#%'(),={}@]+")
 _FIELD_HEAD = re.compile(r"([^\s\"#%'(),={}@]+)\s*=\s*")
 _KEY = re.compile(r"[^\s,{}()=\"@]*")
 _NUMBER = re.compile(r"\d+")
-_SPACES = re.compile(r"\s+")
 _AND = re.compile(r"[{}]|\s+and\s+", re.IGNORECASE)
 # Archive names (`hep-th`, `cond-mat`) are short: bounding them keeps a field of repeated "arxiv"
 # linear (unbounded, each occurrence rescanned the rest of the letters: quadratic).
@@ -171,7 +171,7 @@ class _Parser:
                 pos = self._skip_ws(pos + 1)
                 continue
             break
-        return _SPACES.sub(" ", "".join(parts)).strip(), pos
+        return single_spaced("".join(parts)), pos
 
     def _skip_junk(self, pos: int, close: str) -> int:
         """Skip text that is not `name = value` up to the next comma, closing delimiter or line."""

@@ -107,6 +107,42 @@ def test_pairs_of_names_agree_with_the_scan() -> None:
         assert compare_authors([c], True, [f]) == _reference_compare_authors([c], True, [f])
 
 
+_WHITESPACE = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
+
+
+def test_single_spaced_is_the_whitespace_regex() -> None:
+    import re
+
+    from citeproof.text import single_spaced
+
+    rng = random.Random(7)
+    pieces = [*_WHITESPACE, "a", "Ü", "x y", "\u200b", "-", ""]
+    for _ in range(5_000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert single_spaced(s) == re.sub(r"\s+", " ", s).strip()
+
+
+def test_author_list_patterns_match_as_without_their_lookahead() -> None:
+    """The et-al and separator patterns of `names` start with a lookahead that only speeds up the
+    search: every match is the one the pattern without it finds."""
+    import re
+
+    from citeproof.verifier import names
+
+    plain = {
+        names._ET_AL_RE: re.compile(names._ET_AL_RE.pattern.removeprefix("(?=[eay&u等ほ])"), names._ET_AL_RE.flags),
+        names._SEP_RE: re.compile(names._SEP_RE.pattern.removeprefix("(?=[\\s;,&au])"), names._SEP_RE.flags),
+    }
+    assert all(p.pattern != q.pattern for p, q in plain.items())
+    words = ["et al", "Et. Al.", "e. al", "and others", "& others", "AND colleagues", "y colaboradores", "und Kollegen",
+             "etc.", "等人", " ほか,", "Peter", "Smith", "J.", ",", ";", "&", "and", "und", "Bennett", "\u212a", "\u017f"]
+    rng = random.Random(11)
+    for _ in range(20_000):
+        s = rng.choice(["", " ", "\n"]).join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        for fast, slow in plain.items():
+            assert [(m.span(), m.groups()) for m in fast.finditer(s)] == [(m.span(), m.groups()) for m in slow.finditer(s)]
+
+
 def test_gc_paused_nests_and_resumes() -> None:
     assert gc.isenabled()
     with gc_paused():

@@ -368,12 +368,14 @@ _IN_RE = re.compile(r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared
 _PAGES_TAIL_CHARS = "0123456789 \t:;–-(),."
 _PAGES_WORD_RE = re.compile(r"\b(?:vol|no|pp|p)\.?$", re.IGNORECASE)
 _NOISE_RE = re.compile(r"\b(?:available at|available from|retrieved from|accessed|url|\[online\]|online)\b.{0,80}$", re.IGNORECASE)
+_EMPHASIS_MARK_RE = re.compile(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 
 
 def _strip_markup(s: str) -> str:
     """Title text without markdown emphasis, link brackets, surrounding quotes or the final period."""
     s = s.replace("**", "").replace("__", "")
-    s = re.sub(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)", "", s)
+    if "*" in s or "_" in s:
+        s = _EMPHASIS_MARK_RE.sub("", s)
     s = clean_text(s).strip(" \t[]")
     s = s.strip("\"“”‘’'«» ")
     s = s.rstrip(" ,;:.").strip("\"“”‘’'«» ")
