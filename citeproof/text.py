@@ -15,6 +15,7 @@ from functools import lru_cache
 __all__ = [
     "clean_text",
     "fold",
+    "has_letters",
     "latex_to_unicode",
     "single_spaced",
     "strip_markup",
@@ -97,6 +98,17 @@ def clean_text(s: str | None) -> str:
     s = latex_to_unicode(strip_markup(s))
     s = unicodedata.normalize("NFC", s)
     return single_spaced(s)
+
+
+def has_letters(s: str, n: int = 3) -> bool:
+    """Whether `s` has at least `n` letters (`str.isalpha`): `sum(ch.isalpha() for ch in s) >= n`,
+    stopped at the n-th (a title tested this way has them in its first few characters)."""
+    for ch in s:
+        if ch.isalpha():
+            n -= 1
+            if n <= 0:
+                return True
+    return n <= 0
 
 
 def single_spaced(s: str) -> str:

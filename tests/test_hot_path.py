@@ -122,6 +122,17 @@ def test_single_spaced_is_the_whitespace_regex() -> None:
         assert single_spaced(s) == re.sub(r"\s+", " ", s).strip()
 
 
+def test_has_letters_counts_as_the_sum_it_replaced() -> None:
+    from citeproof.text import has_letters
+
+    rng = random.Random(3)
+    pieces = ["a", "É", "文", "1", " ", "-", "²", "_", "ǅ", ""]
+    for _ in range(5_000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        for n in (1, 3, 5):
+            assert has_letters(s, n) == (sum(ch.isalpha() for ch in s) >= n)
+
+
 def test_author_list_patterns_match_as_without_their_lookahead() -> None:
     """The et-al and separator patterns of `names` start with a lookahead that only speeds up the
     search: every match is the one the pattern without it finds."""

@@ -359,7 +359,7 @@ def compare_authors(
         unmatched = []
     if unmatched:
         problems.append("not authors of this work: " + ", ".join(unmatched))
-    if cited and real and not _same_name(cited_names[0], rec.name(0)) and not unmatched:
+    if cited and real and not unmatched and not _same_name(cited_names[0], rec.name(0)):
         problems.append(f"first author is {found[real[0]].display()}, not {prepared.displays[0]}")
     if not unmatched and not et_al and not found_truncated and matched < len(real):
         problems.append(f"lists {matched} of {len(real)} authors without 'et al.'")

@@ -43,7 +43,7 @@ from citeproof.connectors.bibtex import BibEntry, parse_bibtex, record_from_bibt
 from citeproof.errors import DumpFormatError
 from citeproof.identifiers import norm_doi
 from citeproof.models import Author, Citation
-from citeproof.text import clean_text, fold
+from citeproof.text import clean_text, fold, has_letters
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.verifier.refparse import (
     Identifier,
@@ -597,7 +597,7 @@ def _title_shape(s: str) -> int:
     words = s.split()
     if not 1 <= len(words) <= 40 or len(s) > 300 or "!" in s or not _title_start_ok(s):
         return _NO_TITLE
-    if sum(ch.isalpha() for ch in s) < 3 or any(m.group(1) not in _MINOR_WORDS for m in _SENTENCE_BREAK_RE.finditer(s)):
+    if not has_letters(s) or any(m.group(1) not in _MINOR_WORDS for m in _SENTENCE_BREAK_RE.finditer(s)):
         return _NO_TITLE
     if ": " in s and _described(s, False):
         return _NO_TITLE
@@ -1157,7 +1157,7 @@ def _is_reference(ref: ParsedReference, s: str, u: _Unit) -> int:
     title with an identifier. A title with less (a year alone, names but no year, a single bare word
     before it, nothing: '1. "Deep Learning"', the form LLMs use when asked for titles only) cites in a
     list of works or with a known venue; else it is tentative if it is title-like."""
-    if not ref.title or sum(ch.isalpha() for ch in ref.title) < 3:
+    if not ref.title or not has_letters(ref.title):
         return _NOT_CITED
     if not ref.title_marked and (len(ref.title) > 400 or _PAREN_YEAR_IN_TITLE_RE.search(ref.title)):
         return _NOT_CITED  # a sentence that cites ("The Transformer (Vaswani et al., 2017) ..."), not a title

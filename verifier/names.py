@@ -52,6 +52,7 @@ _TITLE_SUFFIX_RE = re.compile(r"\w{4}(?:tion|sion|ment|ness|ity|ism|ogy|ics|ous|
 _ELIDED_RE = re.compile(r"^[a-z]{1,2}['’][A-Z]")  # d'Amore, dell'Orco
 _NAME_CHARS_RE = re.compile(r"^[^\W\d_][\w'’.\-]*$")
 _INITIAL_PARTS_RE = re.compile(r"[.\-]")
+_NOT_IN_NAMES = frozenset(":?!()[]\"“”0123456789/")  # characters no author list has (titles, dates, links)
 
 
 def _is_initials(tok: str) -> bool:
@@ -225,7 +226,7 @@ def looks_like_names(s: str) -> bool:
     s, et_al = _prepare(s)
     if not s:
         return et_al
-    if any(ch in s for ch in ":?!()[]\"“”0123456789/"):
+    if not _NOT_IN_NAMES.isdisjoint(s):
         return False
     has_word = False
     for piece, _ in _pieces(s):

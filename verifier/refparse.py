@@ -25,7 +25,7 @@ from typing import Any
 
 from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.models import Author
-from citeproof.text import clean_text, latex_to_unicode, strip_markup
+from citeproof.text import clean_text, has_letters, latex_to_unicode, strip_markup
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.vocabulary import CASELESS_PARTICLES, YEAR
 
@@ -394,7 +394,7 @@ def _marked_title(w: str) -> tuple[int, int] | None:
     # that merely looks like names ("**Categorical Flow Maps**") is one when nothing else is.
     bolds = [
         m for m in _BOLD_RE.finditer(w)
-        if sum(ch.isalpha() for ch in m.group(1) or m.group(2)) >= 3 and not _is_author_year(m.group(1) or m.group(2))
+        if has_letters(m.group(1) or m.group(2)) and not _is_author_year(m.group(1) or m.group(2))
     ]  # not a bold volume number ("*Nature* **518**")
     bold = [m for m in bolds if not looks_like_names(m.group(1) or m.group(2))][:1] or bolds[:1]
     link = [m for m in _LINK_RE.finditer(w) if not _URL_RE.match(m.group(1).strip())][:1]

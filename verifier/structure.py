@@ -60,7 +60,7 @@ from pylatexenc.macrospec import MacroSpec
 
 from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.models import Author, Citation
-from citeproof.text import clean_text, latex_to_unicode
+from citeproof.text import clean_text, has_letters, latex_to_unicode
 from citeproof.verifier.names import looks_like_names, parse_authors
 from citeproof.verifier.refparse import (
     ParsedReference,
@@ -725,7 +725,7 @@ def _title_text(s: str) -> str | None:
     t = t.rstrip(" .,;") if not t.endswith("..") else t
     if t and t[0] in "[{(" and t.count(t[0]) != t.count({"[": "]", "{": "}", "(": ")"}[t[0]]):
         return None  # '[unclosed': a broken flow value, not a title
-    return t if sum(ch.isalpha() for ch in t) >= 3 else None
+    return t if has_letters(t) else None
 
 
 def _fields_of(pairs: list[tuple[str, int, _Node]]) -> _Fields:
@@ -832,7 +832,7 @@ def _accept(f: _Fields, in_list: bool) -> bool:
 def _shaped(ref: ParsedReference, s: str, item: bool) -> bool:
     """Reference shape (as extract.py's units have it): a title, with authors and a year or identifier,
     or a marked title with authors or a date; a bare quoted title only as a list item of its own."""
-    if not ref.title or sum(ch.isalpha() for ch in ref.title) < 3:
+    if not ref.title or not has_letters(ref.title):
         return False
     dated = ref.year is not None or bool(ref.doi or ref.arxiv_id or ref.pmid or ref.isbn)
     if not ref.title_marked and (len(ref.title) > 400 or _PAREN_YEAR_IN_TITLE_RE.search(ref.title)):
