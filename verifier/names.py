@@ -14,6 +14,7 @@ Everything is a linear scan over short strings; no regex here can backtrack badl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from citeproof.models import Author
 from citeproof.text import clean_text, fold, single_spaced
@@ -216,6 +217,11 @@ def _initials_follow(toks: list[str], t: str) -> bool:
     return i + 1 < len(toks) and (_is_initials(toks[i + 1]) or _is_bare_initials(toks[i + 1]))
 
 
+# The last few answers kept: the reference parser asks about the same segment from several places
+# (which segment is the author list, where the authors end, whether a bold span is a name): a third
+# of its questions on the dev answers repeat one of the last 16. Small, so that it holds just the
+# reference being read.
+@lru_cache(maxsize=64)
 def looks_like_names(s: str) -> bool:
     """Whether a segment of a reference is an author list rather than a title or a venue.
 
