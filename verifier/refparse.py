@@ -311,7 +311,8 @@ def find_identifiers(s: str) -> list[Identifier]:
 
 # --- years ---------------------------------------------------------------------------------------
 
-_YEAR_RE = re.compile(r"(?<![\w.])(" + YEAR + r")(?:[a-z](?![a-z]))?(?![\w])")
+# (a leading lookahead: the characters a match can start with, so that other positions fail at once)
+_YEAR_RE = re.compile(r"(?=[12])(?<![\w.])(" + YEAR + r")(?:[a-z](?![a-z]))?(?![\w])")
 _PAREN_YEAR_RE = re.compile(r"\(([^()\n]{0,60}?[\s,(])?(" + YEAR + r")[a-z]?(?:[,\s][^()\n]{0,40})?\)")
 _YEAR_ONLY_RE = re.compile(r"^[(\[]?\s{0,3}(?:" + YEAR + r"[a-z]?|n\.\s?d\.?)\s{0,3}[)\]]?[.,:;]?$", re.IGNORECASE)
 
@@ -352,11 +353,11 @@ _BOLD_RE = re.compile(r"\*\*(?=\S)([^*\n]{2,600})\*\*|__(?=\S)([^_\n]{2,600})__"
 # "**Label**: explanation" / "**Label:**" is how LLMs head a bullet, not how they mark a title.
 _LABEL_RE = re.compile(r"\s{0,8}(?:\*\*[^*\n]{1,120}\*\*\s{0,2}:|\*\*[^*\n]{1,120}:\*\*)")
 _LINK_RE = re.compile(r"\[([^\[\]\n]{3,600})\]\(")
-_ITALIC_RE = re.compile(r"(?<![*\w])\*(?=[^\s*])([^*\n]{1,600})\*(?![*\w])|(?<![_\w])_(?=[^\s_])([^_\n]{1,600})_(?![_\w])")
+_ITALIC_RE = re.compile(r"(?=[*_])(?:(?<![*\w])\*(?=[^\s*])([^*\n]{1,600})\*(?![*\w])|(?<![_\w])_(?=[^\s_])([^_\n]{1,600})_(?![_\w]))")
 # A sentence end; "?" and "!" only where a new part clearly starts, since titles ask questions
 # mid-title ("Self-training? A theoretical analysis").
 _BOUNDARY_RE = re.compile(
-    r"\.{1,3}[\"'”’*_)\]]{0,3}(?=\s|$)|[?!]{1,2}[\"'”’*_)\]]{0,3}(?:\.|$|(?=\s{1,3}(?:[*_(\[]|[Ii]n\b|\d)))|\s[—–]\s|\s--\s"
+    r"(?=[.?!\s])(?:\.{1,3}[\"'”’*_)\]]{0,3}(?=\s|$)|[?!]{1,2}[\"'”’*_)\]]{0,3}(?:\.|$|(?=\s{1,3}(?:[*_(\[]|[Ii]n\b|\d)))|\s[—–]\s|\s--\s)"
 )
 _ABBREVIATIONS = frozenset(
     {"vs", "e.g", "i.e", "cf", "proc", "vol", "no", "pp", "eds", "ed", "int", "conf", "trans", "adv", "st", "jr", "dr"}
