@@ -40,8 +40,8 @@ def test_cut_bibliography_reads_as_the_whole(bib: str) -> None:
     broken = bib.replace("title = {", "title = {{", 3)
     for text in (bib, broken):
         whole = extract_citations(text)
-        for parts in (2, 5, 16):
-            cuts = bibliography_cuts(text, parts)
+        for parts, sizes in ((2, None), (5, None), (16, None), (8, verifier_core._guided(8, 2))):
+            cuts = bibliography_cuts(text, parts, sizes)
             assert len(cuts) == parts - 1
             bounds = [0, *cuts, len(text)]
             got = []
@@ -51,6 +51,15 @@ def test_cut_bibliography_reads_as_the_whole(bib: str) -> None:
                 assert is_bibliography(text[a:b], piece)
                 got += [c.model_copy(update={"start": c.start + a, "end": c.end + a}) for c in piece]
             assert got == whole
+
+
+def test_guided_shares_shrink_toward_the_end(bib: str) -> None:
+    assert verifier_core._guided(8, 2) == [4, 4, 3, 3, 2, 2, 1, 1]
+    assert verifier_core._guided(3, 1) == [3, 2, 1]
+    cuts = bibliography_cuts(bib, 8, verifier_core._guided(8, 2))
+    lengths = [b - a for a, b in pairwise([0, *cuts, len(bib)])]
+    assert lengths[0] > 2.5 * lengths[-1]  # the first shares are about four times the last
+    assert abs(lengths[0] / len(bib) - 4 / 20) < 0.05
 
 
 def test_no_cuts_where_pieces_would_read_otherwise(bib: str) -> None:

@@ -430,7 +430,7 @@ class Verifier:
         if self._pool is None or len(text) < 2 * MIN_SHARE_CHARS:
             return None
         parts = self._shares(len(text) // MIN_SHARE_CHARS)
-        cuts = bibliography_cuts(text, parts) if parts >= 2 else []
+        cuts = bibliography_cuts(text, parts, _guided(parts, self.workers_ready())) if parts >= 2 else []
         if not cuts:
             return None
         t0 = time.perf_counter()
@@ -601,6 +601,13 @@ def _split(items: Sequence[_T], sizes: Sequence[int], parts: int) -> list[Sequen
             bounds.append(i + 1)
     bounds.append(len(items))
     return [items[a:b] for a, b in pairwise(bounds) if b > a]
+
+
+def _guided(parts: int, processes: int) -> list[int]:
+    """Relative sizes of `parts` shares of a batch among `processes`, largest first (4, 4, 3, 3, 2, 2,
+    1, 1 for 8 among 2): shares are taken in order by whoever is free, so the last ones are small and
+    a process that finishes first waits a short share for the other, not a full one."""
+    return [-(-(parts - j) // max(processes, 1)) for j in range(parts)]
 
 
 def _wall_shares(spent: dict[str, float], wall: float) -> dict[str, float]:

@@ -281,9 +281,9 @@ def _uncuttable(text: str) -> bool:
     return _WHOLE_FILE_ENTRY_RE.search(text) is not None
 
 
-def bibliography_cuts(text: str, parts: int) -> list[int]:
+def bibliography_cuts(text: str, parts: int, sizes: Sequence[int] | None = None) -> list[int]:
     """Where `text`, a BibTeX file and nothing else, can be cut into about `parts` pieces of similar
-    size that are each read as the whole is: the offsets of entry lines ('@article{key,' opening a
+    size (or of about the relative `sizes`, one per piece) that are each read as the whole is: the offsets of entry lines ('@article{key,' opening a
     line). The BibTeX parser starts afresh at each of them, even after an entry whose braces never
     close (`connectors.bibtex`: a line-start entry ends any open value), and so does the repair of a
     broken entry (`_broken_entry_end`). Empty when `text` is anything else (a comment line, a macro,
@@ -291,9 +291,11 @@ def bibliography_cuts(text: str, parts: int) -> list[int]:
     piece read (a `Verifier` with workers falls back to reading the whole when one is not)."""
     if parts < 2 or not text.lstrip().startswith("@") or _uncuttable(text):
         return []
+    sizes = list(sizes) if sizes is not None else [1] * parts
+    total = sum(sizes)
     cuts: list[int] = []
     for i in range(1, parts):
-        pos = max(len(text) * i // parts, cuts[-1] + 1 if cuts else 1)
+        pos = max(len(text) * sum(sizes[:i]) // total, cuts[-1] + 1 if cuts else 1)
         while (pos := text.find("\n", pos - 1) + 1) > 0:
             if _ENTRY_LINE_RE.match(text, pos):
                 cuts.append(pos)
