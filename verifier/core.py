@@ -312,16 +312,18 @@ class Verifier:
         except KeyError:
             return None
 
-    def _check(self, citations: Sequence[Citation], text: str | None = None) -> list[CitationResult]:
-        """`check` with one result per citation, tentative ones included."""
+    def _check(self, citations: Sequence[Citation], text: str | None = None, distinct: bool = False) -> list[CitationResult]:
+        """`check` with one result per citation, tentative ones included (`distinct`: no two of them
+        make the same claim, as the caller found)."""
         if not citations:
             return []
-        unique = _distinct(citations)
-        if len(unique) < len(citations):  # the same claim twice is verified once, reported at each span
-            settled = dict(zip(unique, self._check(list(unique.values()), text), strict=True))
-            return [_at(settled[_claim(c)], c) for c in citations]
+        if not distinct:
+            claims, unique = _distinct(citations)
+            if len(unique) < len(citations):  # the same claim twice is verified once, reported at each span
+                settled = dict(zip(unique, self._check(list(unique.values()), text, distinct=True), strict=True))
+                return [_at(settled[k], c) for k, c in zip(claims, citations, strict=True)]
         if text is not None and any(is_bare_mention(c) for c in citations):
-            others = iter(self._check([c for c in citations if not is_bare_mention(c)]))
+            others = iter(self._check([c for c in citations if not is_bare_mention(c)], distinct=True))
             return [self._mention(c, text) if is_bare_mention(c) else next(others) for c in citations]
         queries = [
             Query(
@@ -563,11 +565,13 @@ def _claim(c: Citation) -> str:
     return c.model_dump_json(exclude=set(_WHERE)) + where
 
 
-def _distinct(citations: Sequence[Citation]) -> dict[str, Citation]:
+def _distinct(citations: Sequence[Citation]) -> tuple[list[str], dict[str, Citation]]:
+    """Each citation's claim, and the first citation of each distinct claim (in order)."""
+    claims = [_claim(c) for c in citations]
     unique: dict[str, Citation] = {}
-    for c in citations:
-        unique.setdefault(_claim(c), c)
-    return unique
+    for k, c in zip(claims, citations, strict=True):
+        unique.setdefault(k, c)
+    return claims, unique
 
 
 def _at(result: CitationResult, c: Citation) -> CitationResult:
