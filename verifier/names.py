@@ -114,7 +114,15 @@ def parse_name(s: str) -> Author | None:
         family, _, given = s.partition(",")
         if family.strip():
             return Author(family=family.strip(), given=given.strip(" ,"))
-    tokens, suffix = _split_suffix(s.split())
+    tokens = s.split()
+    if len(tokens) == 2:  # "Ashish Vaswani", most names: what the steps below make of it, sooner
+        g, f = tokens
+        if (
+            g[:1].isupper() and len(g) > 1 and "." not in g
+            and len(f) > 1 and "." not in f and not _is_bare_initials(f) and f.lower() not in NAME_SUFFIXES
+        ):
+            return Author(family=f, given=g)
+    tokens, suffix = _split_suffix(tokens)
     tail = [suffix] if suffix else []
     if len(tokens) > 1 and tokens[-1].endswith(".") and _is_bare_initials(tokens[-1][:-1]) and len(tokens[-1]) > 2:
         tokens[-1] = tokens[-1][:-1]  # "Barclay PJ." (Vancouver): the full stop ends the list
