@@ -168,6 +168,28 @@ def test_patterns_fronted_by_a_lookahead_match_as_without_it(module: str, name: 
         assert [(x.span(), x.groups()) for x in fast.finditer(s)] == [(x.span(), x.groups()) for x in slow.finditer(s)]
 
 
+@pytest.mark.parametrize(
+    ("name", "family", "given"),
+    [
+        ("Ashish Vaswani", "Vaswani", "Ashish"),  # the quick path
+        ("Kaiming He", "He", "Kaiming"),
+        ("Li Xu", "Xu", "Li"),
+        ("Vaswani A", "Vaswani", "A"),  # Vancouver: not the quick path
+        ("Xu AB", "Xu", "AB"),
+        ("A Vaswani", "Vaswani", "A"),
+        ("Martin Jr", "Martin", "Jr"),  # a suffix
+        ("Smith III", "Smith", "III"),
+        ("van Maaten", "van Maaten", ""),  # a particle
+        ("Laurens Maaten.", "Maaten", "Laurens"),
+        ("Vaswani A.", "Vaswani", "A."),
+    ],
+)
+def test_two_word_names_read_as_the_general_steps_read_them(name: str, family: str, given: str) -> None:
+    from citeproof.verifier.names import parse_name
+
+    assert parse_name(name) == Author(family=family, given=given)
+
+
 def test_gc_paused_nests_and_resumes() -> None:
     assert gc.isenabled()
     with gc_paused():
