@@ -192,6 +192,8 @@ class Index:
         # only of them); an exhaustive search (the retriever) uses every word.
         fused: list[dict[int, Hit]] = []
         with self._lock:
+            lexical = [q for i, q in enumerate(queries) if q.exhaustive or not exact_titles[i]]
+            counts = store.lexical_counts([(q.title, q.authors) for q in lexical]) if len(lexical) > 1 else None
             for i, q in enumerate(queries):
                 hits: dict[int, Hit] = {}
                 # fused in this order: equal RRF scores keep it (the sort below is stable)
@@ -201,7 +203,7 @@ class Index:
                 _fuse(hits, exact_titles[i], "title")
                 if q.exhaustive or not exact_titles[i]:
                     max_df = None if q.exhaustive else LEXICAL_DF_CAP
-                    _fuse(hits, [r for r, _ in store.lexical(q.title, q.authors, k=k, max_df=max_df)], "lexical")
+                    _fuse(hits, [r for r, _ in store.lexical(q.title, q.authors, k=k, max_df=max_df, counts=counts)], "lexical")
                 dense = dense_lists.get(i, [])
                 _fuse(hits, [r for r, _ in dense], "dense")
                 for r, sim in dense:

@@ -79,6 +79,13 @@ _STOPWORDS = frozenset(
 )
 
 
+def _lexical_words(title: str | None, authors: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The title words and name words a BM25 query may use, in order, before the rarest are chosen."""
+    words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
+    names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
+    return words, names
+
+
 def venue_key(venue: str | None) -> str:
     """Venue name folded to its word tokens, digits dropped ("Proceedings of the 38th ICML" and 39th share a key)."""
     return " ".join(t for t in tokens(venue) if not t.isdigit() and not re.fullmatch(r"\d+(st|nd|rd|th)", t))
@@ -372,7 +379,12 @@ class RecordStore:
         return self._by_many("pmid", list(pmids))
 
     def lexical(
-        self, title: str | None, authors: Sequence[str] = (), k: int = 20, max_df: int | None = None
+        self,
+        title: str | None,
+        authors: Sequence[str] = (),
+        k: int = 20,
+        max_df: int | None = None,
+        counts: dict[str, dict[str, int]] | None = None,
     ) -> list[tuple[int, float]]:
         """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better).
 
@@ -386,12 +398,12 @@ class RecordStore:
         only words held by at most that many records are searched, which bounds the cost of a query
         (a title of common words only is then left to the dense search); such a query is answered
         from the postings kept at build (`index.lexicon`: the same rows and scores, a fraction of the
-        cost), where the index has them."""
-        words = list(dict.fromkeys(w for w in _FTS_SAFE.split(fold(title or "")) if len(w) > 1 and w not in _STOPWORDS))[:24]
-        names = list(dict.fromkeys(w for a in authors for w in _FTS_SAFE.split(fold(a)) if len(w) > 1))[:8]
+        cost), where the index has them. `counts`: the term counts of a batch's queries read at once
+        (`lexical_counts`), by column and word."""
+        words, names = _lexical_words(title, authors)
         df: dict[Phrase, int] = {}
-        words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df)
-        names = self._rarest(names, "authors", LEXICAL_NAMES, max_df, df)
+        words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df, counts)
+        names = self._rarest(names, "authors", LEXICAL_NAMES, max_df, df, counts)
         t: list[Phrase] = [("title", w) for w in words]
         n: list[Phrase] = [("authors", w) for w in names]
         groups: list[list[Phrase]]
@@ -426,18 +438,35 @@ class RecordStore:
         n: int,
         max_df: int | None = None,
         counted: dict[Phrase, int] | None = None,
+        counts: dict[str, dict[str, int]] | None = None,
     ) -> list[str]:
         """The `n` words of `words` that fewest records hold in `column` (at least one, at most `max_df`);
-        their counts go into `counted`, by (column, word)."""
+        their counts go into `counted`, by (column, word); read from `counts` when given."""
         if not words or (len(words) == 1 and max_df is None):
             return words  # nothing to choose between (a word no record holds just matches nothing)
-        df = self.term_counts(words, column)
+        df = counts[column] if counts is not None else self.term_counts(words, column)
         present = [w for w in words if df[w] and (max_df is None or df[w] <= max_df)]
         if len(present) > n:
             present = sorted(present, key=lambda w: df[w])[:n]
         if counted is not None:
             counted.update(((column, w), df[w]) for w in present)
         return present
+
+    def lexical_counts(self, queries: Sequence[tuple[str | None, Sequence[str]]]) -> dict[str, dict[str, int]]:
+        """The term counts `lexical` reads for each (title, authors) of `queries`, by column and word,
+        in one statement per column and 500 words: a batch's BM25 queries then make no round trip each."""
+        title_words: dict[str, None] = {}
+        name_words: dict[str, None] = {}
+        for title, authors in queries:
+            words, names = _lexical_words(title, authors)
+            title_words.update(dict.fromkeys(words))
+            name_words.update(dict.fromkeys(names))
+        out: dict[str, dict[str, int]] = {}
+        for column, wanted in (("title", list(title_words)), ("authors", list(name_words))):
+            out[column] = {}
+            for i in range(0, len(wanted), 500):
+                out[column].update(self.term_counts(wanted[i : i + 500], column))
+        return out
 
     def term_counts(self, words: Sequence[str], column: str = "title") -> dict[str, int]:
         """How many records hold each of `words` (lower-case terms, as the full-text index splits text)

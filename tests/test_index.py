@@ -175,6 +175,22 @@ def test_lexical_postings_rank_exactly_as_fts5_bm25(index: Index) -> None:
     assert compared == 4 * len(records) and ranked > len(records)
 
 
+def test_lexical_with_a_batch_term_counts_is_lexical_alone(index: Index) -> None:
+    """The term counts of a batch's BM25 queries read at once (`lexical_counts`) give each query the
+    rows and scores it gets reading its own."""
+    from citeproof.index.core import LEXICAL_DF_CAP
+
+    store = index.store
+    records = list(index.iter_records())[:120]
+    queries = [(" ".join(r.title.split()[1:]), [a.family for a in records[i - 1].authors[:3] if a.family]) for i, r in enumerate(records)]
+    queries += [(r.title, []) for r in records[:20]] + [("zzzz qqqq", ["Nobody"]), (None, ["Vaswani"])]
+    counts = store.lexical_counts(queries)
+    assert counts["title"] and counts["authors"]
+    for title, authors in queries:
+        for max_df in (LEXICAL_DF_CAP, None):
+            assert store.lexical(title, authors, k=10, max_df=max_df, counts=counts) == store.lexical(title, authors, k=10, max_df=max_df)
+
+
 def test_stale_postings_are_not_used(dev_index_dir: Path, tmp_path: Path) -> None:
     """Postings that no longer describe the FTS5 table (records added by a version that did not
     rewrite them) are ignored: the search falls back to FTS5 rather than miss the new records."""
