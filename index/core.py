@@ -192,18 +192,20 @@ class Index:
         # only of them); an exhaustive search (the retriever) uses every word.
         fused: list[dict[int, Hit]] = []
         with self._lock:
-            lexical = [q for i, q in enumerate(queries) if q.exhaustive or not exact_titles[i]]
-            counts = store.lexical_counts([(q.title, q.authors) for q in lexical]) if len(lexical) > 1 else None
-            for i, q in enumerate(queries):
+            searched = [i for i, q in enumerate(queries) if q.exhaustive or not exact_titles[i]]
+            bm25 = store.lexical_many(
+                [(queries[i].title, queries[i].authors, None if queries[i].exhaustive else LEXICAL_DF_CAP) for i in searched], k=k
+            )
+            lexical = dict(zip(searched, bm25, strict=True))
+            for i in range(len(queries)):
                 hits: dict[int, Hit] = {}
                 # fused in this order: equal RRF scores keep it (the sort below is stable)
                 _fuse(hits, by_doi[i], "doi")
                 _fuse(hits, by_arxiv[i], "arxiv")
                 _fuse(hits, by_pmid[i], "pmid")
                 _fuse(hits, exact_titles[i], "title")
-                if q.exhaustive or not exact_titles[i]:
-                    max_df = None if q.exhaustive else LEXICAL_DF_CAP
-                    _fuse(hits, [r for r, _ in store.lexical(q.title, q.authors, k=k, max_df=max_df, counts=counts)], "lexical")
+                if i in lexical:
+                    _fuse(hits, [r for r, _ in lexical[i]], "lexical")
                 dense = dense_lists.get(i, [])
                 _fuse(hits, [r for r, _ in dense], "dense")
                 for r, sim in dense:

@@ -179,15 +179,21 @@ class Lexicon:
         )
 
     def search(
-        self, groups: Sequence[Sequence[Phrase]], df: dict[Phrase, int], k: int
+        self,
+        groups: Sequence[Sequence[Phrase]],
+        df: dict[Phrase, int],
+        k: int,
+        found: dict[Phrase, tuple[np.ndarray, np.ndarray | None]] | None = None,
     ) -> list[tuple[int, float]]:
         """The `k` best rows for the FTS5 query "(p AND q) OR (r AND s) OR ..." of `groups` (phrases in
         query order), by FTS5's bm25 with `WEIGHTS`: (row id, score, higher is better). `df`: the
-        records holding each phrase, each at most `max_df`."""
+        records holding each phrase, each at most `max_df`. `found`: the postings of a batch's phrases,
+        read at once (`postings`); else this query's are read now."""
         phrases = list(dict.fromkeys(p for g in groups for p in g))
         if len(phrases) > 1 << _PHRASE_BITS:
             raise ValueError(f"at most {1 << _PHRASE_BITS} distinct phrases in a query, not {len(phrases)}")
-        found = self._postings(phrases)
+        if found is None:
+            found = self.postings(phrases)
         lists = [found[p][0] for p in phrases]
         if not any(len(x) for x in lists):
             return []
@@ -227,8 +233,16 @@ class Lexicon:
         best = np.lexsort((rows, -score))[:k]
         return [(int(r), float(s)) for r, s in zip(rows[best].tolist(), score[best].tolist(), strict=True)]
 
+    def postings(self, phrases: Sequence[Phrase]) -> dict[Phrase, tuple[np.ndarray, np.ndarray | None]]:
+        """Row ids (int64) and frequencies (float64, None when all are 1) of each phrase (one statement
+        per 500 distinct ones)."""
+        wanted = list(dict.fromkeys(phrases))
+        out: dict[Phrase, tuple[np.ndarray, np.ndarray | None]] = {}
+        for i in range(0, len(wanted), 500):
+            out.update(self._postings(wanted[i : i + 500]))
+        return out
+
     def _postings(self, phrases: Sequence[Phrase]) -> dict[Phrase, tuple[np.ndarray, np.ndarray | None]]:
-        """Row ids (int64) and frequencies (float64, None when all are 1) of each phrase."""
         out: dict[Phrase, tuple[np.ndarray, np.ndarray | None]] = {
             p: (np.zeros(0, np.int64), None) for p in phrases
         }

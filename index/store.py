@@ -11,7 +11,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.index.lexicon import Lexicon, Phrase, write_postings
@@ -77,6 +77,13 @@ _FTS_SAFE = re.compile(r"[^\w]+", re.UNICODE)
 _STOPWORDS = frozenset(
     "a an and are as at by for from in into is of on or the to via with without towards toward using based".split()
 )
+
+
+class _LexicalPlan(NamedTuple):
+    groups: list[list[Phrase]]  # a row must hold every phrase of one group
+    df: dict[Phrase, int]  # the records holding each phrase
+    pairs: bool  # groups of two title words (ORed), not one group of all the query's words
+    from_postings: bool  # answered from the postings kept at build, not by FTS5
 
 
 def _lexical_words(title: str | None, authors: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -379,12 +386,7 @@ class RecordStore:
         return self._by_many("pmid", list(pmids))
 
     def lexical(
-        self,
-        title: str | None,
-        authors: Sequence[str] = (),
-        k: int = 20,
-        max_df: int | None = None,
-        counts: dict[str, dict[str, int]] | None = None,
+        self, title: str | None, authors: Sequence[str] = (), k: int = 20, max_df: int | None = None
     ) -> list[tuple[int, float]]:
         """BM25 search over titles (and author names); returns (rowid, bm25 score, higher is better).
 
@@ -398,8 +400,40 @@ class RecordStore:
         only words held by at most that many records are searched, which bounds the cost of a query
         (a title of common words only is then left to the dense search); such a query is answered
         from the postings kept at build (`index.lexicon`: the same rows and scores, a fraction of the
-        cost), where the index has them. `counts`: the term counts of a batch's queries read at once
-        (`lexical_counts`), by column and word."""
+        cost), where the index has them."""
+        return self.lexical_many([(title, authors, max_df)], k)[0]
+
+    def lexical_many(
+        self, queries: Sequence[tuple[str | None, Sequence[str], int | None]], k: int = 20
+    ) -> list[list[tuple[int, float]]]:
+        """`lexical(title, authors, k, max_df)` of each query, as a batch (a reference list's titles not
+        found verbatim): the term counts of all read at once (`lexical_counts`), then the postings of
+        all that the kept postings answer, so the batch makes a few round trips to SQLite, not three
+        a query. The same rows and scores as one by one."""
+        counts = self.lexical_counts([(t, a) for t, a, _ in queries]) if len(queries) > 1 else None
+        plans = [self._lexical_plan(t, a, max_df, counts) for t, a, max_df in queries]
+        lexicon = self._postings()
+        phrases = [ph for p in plans if p is not None and p.from_postings for g in p.groups for ph in g]
+        found = lexicon.postings(phrases) if lexicon is not None and phrases else {}
+        out: list[list[tuple[int, float]]] = []
+        for p in plans:
+            if p is None:
+                out.append([])
+            elif p.from_postings and lexicon is not None:
+                out.append(lexicon.search(p.groups, p.df, k, found))
+            else:
+                ands = [" AND ".join(f'{col}:"{term}"' for col, term in g) for g in p.groups]
+                query = " OR ".join(f"({a})" for a in ands) if p.pairs else ands[0]
+                rows = self.conn.execute(
+                    "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?", (query, k)
+                ).fetchall()
+                out.append([(int(r), -float(s)) for r, s in rows])
+        return out
+
+    def _lexical_plan(
+        self, title: str | None, authors: Sequence[str], max_df: int | None, counts: dict[str, dict[str, int]] | None
+    ) -> _LexicalPlan | None:
+        """What `lexical` searches for a query: its groups of phrases (None: nothing to search)."""
         words, names = _lexical_words(title, authors)
         df: dict[Phrase, int] = {}
         words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df, counts)
@@ -414,16 +448,10 @@ class RecordStore:
         else:
             groups = [n] if n else []
         if not groups:
-            return []
+            return None
         lexicon = self._postings()
-        if lexicon is not None and max_df is not None and max_df <= lexicon.max_df:
-            return lexicon.search(groups, df, k)
-        ands = [" AND ".join(f'{col}:"{term}"' for col, term in g) for g in groups]
-        query = " OR ".join(f"({a})" for a in ands) if len(t) >= 2 else ands[0]
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(fts, 1.0, 0.5) AS s FROM fts WHERE fts MATCH ? ORDER BY s LIMIT ?", (query, k)
-        ).fetchall()
-        return [(int(r), -float(s)) for r, s in rows]
+        from_postings = lexicon is not None and max_df is not None and max_df <= lexicon.max_df
+        return _LexicalPlan(groups, df, len(t) >= 2, from_postings)
 
     def _postings(self) -> Lexicon | None:
         """The postings written at build (`index.lexicon`), read at the first need; None in an older index."""
