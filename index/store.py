@@ -410,9 +410,13 @@ class RecordStore:
         found verbatim): the term counts of all read at once (`lexical_counts`), then the postings of
         all that the kept postings answer, so the batch makes a few round trips to SQLite, not three
         a query. The same rows and scores as one by one."""
-        counts = self.lexical_counts([(t, a) for t, a, _ in queries]) if len(queries) > 1 else None
-        plans = [self._lexical_plan(t, a, max_df, counts) for t, a, max_df in queries]
+        terms = [_lexical_words(t, a) for t, a, _ in queries]
+        counts = self._term_counts_of(terms) if len(queries) > 1 else None
         lexicon = self._postings()
+        plans = [
+            self._lexical_plan(words, names, max_df, counts, lexicon)
+            for (words, names), (_, _, max_df) in zip(terms, queries, strict=True)
+        ]
         phrases = [ph for p in plans if p is not None and p.from_postings for g in p.groups for ph in g]
         found = lexicon.postings(phrases) if lexicon is not None and phrases else {}
         out: list[list[tuple[int, float]]] = []
@@ -431,10 +435,15 @@ class RecordStore:
         return out
 
     def _lexical_plan(
-        self, title: str | None, authors: Sequence[str], max_df: int | None, counts: dict[str, dict[str, int]] | None
+        self,
+        words: list[str],
+        names: list[str],
+        max_df: int | None,
+        counts: dict[str, dict[str, int]] | None,
+        lexicon: Lexicon | None,
     ) -> _LexicalPlan | None:
-        """What `lexical` searches for a query: its groups of phrases (None: nothing to search)."""
-        words, names = _lexical_words(title, authors)
+        """What `lexical` searches for a query of these words (`_lexical_words`): its groups of
+        phrases (None: nothing to search)."""
         df: dict[Phrase, int] = {}
         words = self._rarest(words, "title", LEXICAL_TERMS, max_df, df, counts)
         names = self._rarest(names, "authors", LEXICAL_NAMES, max_df, df, counts)
@@ -449,7 +458,6 @@ class RecordStore:
             groups = [n] if n else []
         if not groups:
             return None
-        lexicon = self._postings()
         from_postings = lexicon is not None and max_df is not None and max_df <= lexicon.max_df
         return _LexicalPlan(groups, df, len(t) >= 2, from_postings)
 
@@ -483,10 +491,13 @@ class RecordStore:
     def lexical_counts(self, queries: Sequence[tuple[str | None, Sequence[str]]]) -> dict[str, dict[str, int]]:
         """The term counts `lexical` reads for each (title, authors) of `queries`, by column and word,
         in one statement per column and 500 words: a batch's BM25 queries then make no round trip each."""
+        return self._term_counts_of([_lexical_words(t, a) for t, a in queries])
+
+    def _term_counts_of(self, terms: Sequence[tuple[list[str], list[str]]]) -> dict[str, dict[str, int]]:
+        """`lexical_counts` of queries already split into (title words, name words)."""
         title_words: dict[str, None] = {}
         name_words: dict[str, None] = {}
-        for title, authors in queries:
-            words, names = _lexical_words(title, authors)
+        for words, names in terms:
             title_words.update(dict.fromkeys(words))
             name_words.update(dict.fromkeys(names))
         out: dict[str, dict[str, int]] = {}

@@ -283,10 +283,10 @@ def _uncuttable(text: str) -> bool:
 
 def bibliography_cuts(text: str, parts: int, sizes: Sequence[int] | None = None) -> list[int]:
     """Where `text`, a BibTeX file and nothing else, can be cut into about `parts` pieces of similar
-    size (or of about the relative `sizes`, one per piece) that are each read as the whole is: the offsets of entry lines ('@article{key,' opening a
-    line). The BibTeX parser starts afresh at each of them, even after an entry whose braces never
-    close (`connectors.bibtex`: a line-start entry ends any open value), and so does the repair of a
-    broken entry (`_broken_entry_end`). Empty when `text` is anything else (a comment line, a macro,
+    size (or of about the relative `sizes`, one per piece) that are each read as the whole is: the
+    offsets of entry lines ('@article{key,' opening a line). The BibTeX parser starts afresh at each
+    of them, even after an entry whose braces never close (`connectors.bibtex`: a line-start entry
+    ends any open value), and so does the repair of a broken entry (`_broken_entry_end`). Empty when `text` is anything else (a comment line, a macro,
     a fence, not opening with an entry) or too small to cut; `is_bibliography` then confirms each
     piece read (a `Verifier` with workers falls back to reading the whole when one is not)."""
     if parts < 2 or not text.lstrip().startswith("@") or _uncuttable(text):

@@ -5,8 +5,9 @@ made (parsed records, comparisons, results), and CPython's collector, triggered 
 traverses them and every long-lived object of the process (the index's caches, the models, the
 parsers) again and again: a sixth to a third of the time of `Verifier.verify` on the dev BibTeX
 split. Those objects hold no reference cycles that need the collector (reference counting frees them
-as the report is dropped), so it is paused for the call and resumed after it. (Verifying makes no reference cycles on any dev
-set, `tests/test_structure.py`; any a call did make are collected by a later collection.)
+as the report is dropped), so it is paused for the call and resumed after it. (Verifying makes no
+reference cycles on any dev set, `tests/test_structure.py`; any a call did make are collected by a
+later collection.)
 
 Resuming it plainly would undo much of the gain: everything the call allocated counts as young, so
 the first allocation after it starts a collection that walks every object the call made and that is
