@@ -64,6 +64,14 @@ def test_titles_formatting_agrees_content_does_not() -> None:
     assert compare_titles("BERT", "BERT: Pre-training of Deep Bidirectional Transformers").agrees
 
 
+def test_title_word_differences_name_the_words() -> None:
+    near = compare_titles("BiasAdv: Bias-Adversarial Augmentation towards Model Debiasing", "BiasAdv: Bias-Adversarial Augmentation for Model Debiasing")
+    assert near.missing_words == ("for",) and near.extra_words == ("towards",)
+    dropped = compare_titles("BERT", "BERT: Pre-training of Deep Bidirectional Transformers")
+    assert dropped.variant and dropped.extra_words == () and dropped.missing_words[:2] == ("pre", "training")
+    same = compare_titles("Attention Is All You Need", "Attention is all you need.")
+    assert same.exact and same.missing_words == () and same.extra_words == ()
+
 def test_authors_accents_particles_initials() -> None:
     found = [A("Bernhard", "Schölkopf"), A("Laurens", "van der Maaten"), A("Enric", "Boix-Adserà")]
     cited = [A("B.", r"Sch{\"o}lkopf"), A("L.", "Maaten"), A("E.", "Boix-Adsera")]

@@ -44,8 +44,22 @@ class TitleMatch:
     similarity: float
     exact: bool
     variant: str | None = None  # why a non-identical title still agrees, or how it differs
-    missing_words: tuple[str, ...] = ()
-    extra_words: tuple[str, ...] = ()
+    # the two titles' forms, for the word lists below (read on demand: a citation is compared with
+    # about five candidates, and no verdict reads them)
+    cited_form: _TitleForm | None = field(default=None, repr=False, compare=False)
+    found_form: _TitleForm | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def missing_words(self) -> tuple[str, ...]:
+        """Words of the real title the cited one lacks."""
+        c, f = self.cited_form, self.found_form
+        return tuple(w for w in f.words if w not in c.word_set) if c and f else ()
+
+    @property
+    def extra_words(self) -> tuple[str, ...]:
+        """Words of the cited title the real one lacks."""
+        c, f = self.cited_form, self.found_form
+        return tuple(w for w in c.words if w not in f.word_set) if c and f else ()
 
 
 def _main_title(title: str) -> str:
@@ -80,14 +94,12 @@ def compare_titles(cited: str, found: str) -> TitleMatch:
     if ck and ck == fk:
         return TitleMatch(True, 1.0, True)
     sim = fuzz.ratio(c.text, f.text) / 100.0
-    missing = tuple(w for w in f.words if w not in c.word_set)
-    extra = tuple(w for w in c.words if w not in f.word_set)
     # "Deep Residual Learning" for "Deep Residual Learning for Image Recognition: ..." is not a variant,
     # but "BERT" for "BERT: Pre-training of ..." is (the main title before a colon).
     cm, fm = c.main_key, f.main_key
     if (cm == fk and c.main_words >= 2) or (ck == fm and fm != fk and f.main_words >= 1 and len(ck) >= 4):
-        return TitleMatch(True, max(sim, 0.9), False, "subtitle omitted or added", missing, extra)
-    return TitleMatch(False, sim, False, None, missing, extra)
+        return TitleMatch(True, max(sim, 0.9), False, "subtitle omitted or added", c, f)
+    return TitleMatch(False, sim, False, None, c, f)
 
 
 def family_key(a: Author) -> str:
@@ -144,6 +156,13 @@ class _Name(NamedTuple):
     family_words: tuple[str, ...]
     first_given: str  # the first given-name token ('yujing' of 'Yujing Z.')
     full: tuple[str, ...]  # all tokens of the name, sorted (the same name split differently)
+
+
+@lru_cache(maxsize=1 << 16)
+def _family_parts(family: str | None) -> tuple[tuple[str, ...], str]:
+    """A family name's tokens and its key (`family_key`), from one cache lookup per author."""
+    words = token_tuple(family) if family else ()
+    return words, "".join(words)
 
 
 @lru_cache(maxsize=1 << 14)  # small: cached tuples are objects the garbage collector scans
@@ -220,23 +239,34 @@ class CitedAuthors(NamedTuple):
     long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
     tokens: frozenset[str]  # every token of every name (a found name equal in all tokens has its family's in here)
     families: frozenset[str]  # the family names (a record none of whose authors has one is paired by `_pairable` alone)
+    none_found: tuple[str, ...]  # the problems of a record none of whose authors is cited (most candidates)
 
 
 def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
     names = [_name(c.given, c.family) for c in cited]
     displays = [c.display() for c in cited]
+    placeholders = [d for d, n in zip(displays, names, strict=True) if _is_placeholder(n)]
     return CitedAuthors(
         cited,
         names,
         displays,
-        [d for d, n in zip(displays, names, strict=True) if _is_placeholder(n)],
+        placeholders,
         frozenset(n.full for n in names if n.family),
         frozenset(w for n in names if n.family for w in (n.family_words[:1] + n.family_words[-1:])),
         frozenset(n.family for n in names if n.family and n.given),
         tuple(n.family for n in names if len(n.family) >= 6),
         frozenset(t for n in names for t in n.full),
         frozenset(n.family for n in names),
+        (*_placeholder_problems(placeholders), _not_authors(displays)),
     )
+
+
+def _placeholder_problems(placeholders: Sequence[str]) -> list[str]:
+    return ["placeholder author names: " + ", ".join(placeholders)] if placeholders else []
+
+
+def _not_authors(unmatched: Sequence[str]) -> str:
+    return "not authors of this work: " + ", ".join(unmatched)
 
 
 def _pairable(cited: CitedAuthors, found: FoundAuthors) -> list[int]:
@@ -263,7 +293,7 @@ def _pairable(cited: CitedAuthors, found: FoundAuthors) -> list[int]:
             or (given and given in given_families)
             # a cutoff below `_same_name`'s 90: this only proposes
             or (len(family) >= 6 and long_families and process.extractOne(family, long_families, scorer=fuzz.ratio, score_cutoff=89) is not None)
-            or (all(t in cited.tokens for t in fw) and found.name(j).full in cited.fulls)
+            or (cited.tokens.issuperset(fw) and found.name(j).full in cited.fulls)
         ):
             out.append(j)
     return out
@@ -280,13 +310,17 @@ class FoundAuthors:
     __slots__ = ("_givens", "_names", "authors", "by_family", "families", "family_words", "real", "truncated")
 
     def __init__(self, found: Sequence[Author]) -> None:
-        words = [token_tuple(f.family) if f.family else () for f in found]
-        keys = ["".join(w) for w in words]
+        parts = [_family_parts(f.family) for f in found]
         self.authors = found
-        self.real = [j for j, k in enumerate(keys) if k not in _ETAL_FAMILIES]  # real authors, by index
+        self.families = [k for _, k in parts]
+        self.family_words = [w for w, _ in parts]
+        if _ETAL_FAMILIES.isdisjoint(self.families):
+            self.real = list(range(len(found)))  # real authors, by index
+        else:
+            self.real = [j for j, k in enumerate(self.families) if k not in _ETAL_FAMILIES]
+            self.families = [self.families[j] for j in self.real]
+            self.family_words = [self.family_words[j] for j in self.real]
         self.truncated = len(self.real) < len(found)  # the record lists only its first authors ("and others")
-        self.families = [keys[j] for j in self.real]
-        self.family_words = [words[j] for j in self.real]
         self._givens: list[str] | None = None
         self.by_family: dict[str, list[int]] = {}
         for j, k in enumerate(self.families):
@@ -338,6 +372,8 @@ def compare_authors(
         if pairable is None:
             pairable = _pairable(prepared, rec)
         if not pairable:
+            if real and cited:  # what the steps below conclude when no cited name is an author
+                return AuthorMatch(False, 0.0, 0, len(cited), len(real), list(prepared.none_found), list(placeholders))
             unmatched = list(prepared.displays)
     if shares_family or pairable:
         for display, cn in zip(prepared.displays, cited_names, strict=True):
@@ -351,14 +387,12 @@ def compare_authors(
             else:
                 used.add(hit)
                 matched += 1
-    problems: list[str] = []
-    if placeholders:
-        problems.append("placeholder author names: " + ", ".join(placeholders))
+    problems = _placeholder_problems(placeholders)
     if unmatched and found_truncated and matched >= len(real):
         # the record lists only its first authors ("... and others"): later cited names can't be checked
         unmatched = []
     if unmatched:
-        problems.append("not authors of this work: " + ", ".join(unmatched))
+        problems.append(_not_authors(unmatched))
     if cited and real and not unmatched and not _same_name(cited_names[0], rec.name(0)):
         problems.append(f"first author is {found[real[0]].display()}, not {prepared.displays[0]}")
     if not unmatched and not et_al and not found_truncated and matched < len(real):
