@@ -224,41 +224,58 @@ FUZZY_SCAN_MAX = 200  # authors: longer lists are matched on exact family names 
 _ETAL_FAMILIES = frozenset({"others", "etal"})
 
 
-class CitedAuthors(NamedTuple):
-    """A citation's author list as `compare_authors` reads it, prepared once per citation
-    (`cited_authors`) rather than once per candidate record."""
+class _Pairing(NamedTuple):
+    """What `_same_name` can pair a found name with besides an equal family name (`_pairable`)."""
 
-    authors: Sequence[Author]
-    names: list[_Name]
-    displays: list[str]  # `Author.display()` of each
-    placeholders: list[str]  # display names of the placeholder authors
-    # what `_same_name` can pair a found name with besides an equal family name (`_pairable`)
     fulls: frozenset[tuple[str, ...]]
     words: frozenset[str]  # first and last words of the family names
     given_families: frozenset[str]  # family names of authors with given names (written the other way round)
     long_families: tuple[str, ...]  # family names of 6+ characters (transliterations, typos)
     tokens: frozenset[str]  # every token of every name (a found name equal in all tokens has its family's in here)
-    families: frozenset[str]  # the family names (a record none of whose authors has one is paired by `_pairable` alone)
-    none_found: tuple[str, ...]  # the problems of a record none of whose authors is cited (most candidates)
+
+
+class CitedAuthors:
+    """A citation's author list as `compare_authors` reads it, prepared once per citation
+    (`cited_authors`) rather than once per candidate record. What only some comparisons read (the
+    pairing sets, the problems of a record with none of the names) is made at the first need: most
+    citations have one candidate, their own work, whose authors are found by family name."""
+
+    __slots__ = ("_none_found", "_pairing", "authors", "displays", "families", "names", "placeholders")
+
+    def __init__(self, cited: Sequence[Author]) -> None:
+        self.authors = cited
+        self.names = names = [_name(c.given, c.family) for c in cited]
+        self.displays = displays = [c.display() for c in cited]  # `Author.display()` of each
+        # display names of the placeholder authors
+        self.placeholders = [d for d, n in zip(displays, names, strict=True) if _is_placeholder(n)]
+        # the family names (a record none of whose authors has one is paired by `_pairable` alone)
+        self.families = frozenset(n.family for n in names)
+        self._pairing: _Pairing | None = None
+        self._none_found: tuple[str, ...] | None = None
+
+    @property
+    def pairing(self) -> _Pairing:
+        if self._pairing is None:
+            names = self.names
+            self._pairing = _Pairing(
+                frozenset(n.full for n in names if n.family),
+                frozenset(w for n in names if n.family for w in (n.family_words[:1] + n.family_words[-1:])),
+                frozenset(n.family for n in names if n.family and n.given),
+                tuple(n.family for n in names if len(n.family) >= 6),
+                frozenset(t for n in names for t in n.full),
+            )
+        return self._pairing
+
+    @property
+    def none_found(self) -> tuple[str, ...]:
+        """The problems of a record none of whose authors is cited (most candidates of a citation)."""
+        if self._none_found is None:
+            self._none_found = (*_placeholder_problems(self.placeholders), _not_authors(self.displays))
+        return self._none_found
 
 
 def cited_authors(cited: Sequence[Author]) -> CitedAuthors:
-    names = [_name(c.given, c.family) for c in cited]
-    displays = [c.display() for c in cited]
-    placeholders = [d for d, n in zip(displays, names, strict=True) if _is_placeholder(n)]
-    return CitedAuthors(
-        cited,
-        names,
-        displays,
-        placeholders,
-        frozenset(n.full for n in names if n.family),
-        frozenset(w for n in names if n.family for w in (n.family_words[:1] + n.family_words[-1:])),
-        frozenset(n.family for n in names if n.family and n.given),
-        tuple(n.family for n in names if len(n.family) >= 6),
-        frozenset(t for n in names for t in n.full),
-        frozenset(n.family for n in names),
-        (*_placeholder_problems(placeholders), _not_authors(displays)),
-    )
+    return CitedAuthors(cited)
 
 
 def _placeholder_problems(placeholders: Sequence[str]) -> list[str]:
@@ -283,7 +300,8 @@ def _pairable(cited: CitedAuthors, found: FoundAuthors) -> list[int]:
     the found names' family tokens and given names only, the whole name (`_name`) just for a name
     whose family tokens are all among the cited tokens (the same name split differently)."""
     out: list[int] = []
-    words, given_families, long_families = cited.words, cited.given_families, cited.long_families
+    pairing = cited.pairing
+    words, given_families, long_families, tokens = pairing.words, pairing.given_families, pairing.long_families, pairing.tokens
     for j, (family, fw, given) in enumerate(zip(found.families, found.family_words, found.givens(), strict=True)):
         if not family:
             continue
@@ -293,7 +311,7 @@ def _pairable(cited: CitedAuthors, found: FoundAuthors) -> list[int]:
             or (given and given in given_families)
             # a cutoff below `_same_name`'s 90: this only proposes
             or (len(family) >= 6 and long_families and process.extractOne(family, long_families, scorer=fuzz.ratio, score_cutoff=89) is not None)
-            or (cited.tokens.issuperset(fw) and found.name(j).full in cited.fulls)
+            or (tokens.issuperset(fw) and found.name(j).full in pairing.fulls)
         ):
             out.append(j)
     return out
