@@ -354,19 +354,19 @@ def _bib_citation(text: str, e: BibEntry, start: int, end: int) -> Citation:
     # Not the dump reader's strict BibTeX name grammar: LLM-written BibTeX separates names with commas
     # and ends lists with "et al", which the free-text author parser understands.
     authors, et_al = parse_authors(e.fields.get("author") or e.fields.get("editor"))
-    base = Citation(
-        raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al,
-        isbn=norm_isbn(e.fields.get("isbn")),
-    )
     try:
         rec = record_from_bibtex(e, authors=False)  # (the names are read above)
     except DumpFormatError:  # no usable title: still a claim, with whatever else it states
-        return base.model_copy(update={"year": find_year(e.fields.get("year", "")), "doi": norm_doi(e.fields.get("doi"))})
-    return base.model_copy(
-        update={
+        stated: dict[str, object] = {"year": find_year(e.fields.get("year", "")), "doi": norm_doi(e.fields.get("doi"))}
+    else:
+        stated = {
             "title": rec.title, "year": rec.year, "venue": rec.venue, "doi": rec.doi, "arxiv_id": rec.arxiv_id,
             "url": rec.url, "pmid": rec.pmid,
         }
+    # (one model, its fields validated once: not a citation copied with the record's fields)
+    return Citation(
+        raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al,
+        isbn=norm_isbn(e.fields.get("isbn")), **stated,  # type: ignore[arg-type]
     )
 
 
