@@ -321,7 +321,8 @@ class Verifier:
             claims, unique = _distinct(citations)
             if len(unique) < len(citations):  # the same claim twice is verified once, reported at each span
                 settled = dict(zip(unique, self._check(list(unique.values()), text, distinct=True), strict=True))
-                return [_at(settled[k], c) for k, c in zip(claims, citations, strict=True)]
+                # (the first citation of each claim is the one verified: its result is already its own)
+                return [settled[k] if unique[k] is c else _at(settled[k], c) for k, c in zip(claims, citations, strict=True)]
         if text is not None and any(is_bare_mention(c) for c in citations):
             others = iter(self._check([c for c in citations if not is_bare_mention(c)], distinct=True))
             return [self._mention(c, text) if is_bare_mention(c) else next(others) for c in citations]
