@@ -17,6 +17,7 @@ from citeproof.models import Author
 from citeproof.verifier import compare
 from citeproof.verifier.compare import _name, _same_name, cited_authors, compare_authors
 from citeproof.verifier.gc_pause import gc_paused
+from tests.conftest import SHARED
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +283,27 @@ def test_verify_many_gives_the_reports_of_verify_one_by_one(verifier) -> None:  
         one = verifier.verify(text)
         assert [c.model_dump() for c in report.citations] == [c.model_dump() for c in one.citations]
         assert report.summary == one.summary and report.text == text
+
+
+def test_claims_are_equal_exactly_when_their_json_is() -> None:
+    import gzip
+    import json
+
+    from citeproof.verifier import core
+    from citeproof.verifier.extract import extract_citations
+
+    data = SHARED / "hallmark"
+    texts = [(data / "dev_public.bib").read_text(encoding="utf-8")]
+    with gzip.open(data / "answers_dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        texts.append("\n\n".join(json.loads(line)["text"] for line in itertools.islice(f, 120)))
+    for text in texts:
+        cs = extract_citations(text)
+        cs += [c.model_copy(update={"start": c.start + 1, "end": c.end + 1, "raw": "x"}) for c in cs[::7]]
+        by_json: dict[str, list[int]] = {}
+        by_claim: dict[tuple[object, ...], list[int]] = {}
+        for i, c in enumerate(cs):
+            where = f"@{c.start}:{c.end}" if core.is_bare_mention(c) else ""
+            by_json.setdefault(c.model_dump_json(exclude=set(core._WHERE)) + where, []).append(i)
+            by_claim.setdefault(core._claim(c), []).append(i)
+        assert sorted(by_claim.values()) == sorted(by_json.values())
+        assert len(by_claim) < len(cs)  # (the copies make some claims repeat)

@@ -564,15 +564,18 @@ def verify(text: str, index: IndexLike = None, **kwargs: object) -> Report:
 _WHERE = frozenset({"raw", "start", "end", "key", "mentions"})
 
 
-def _claim(c: Citation) -> str:
-    where = f"@{c.start}:{c.end}" if is_bare_mention(c) else ""
-    return c.model_dump_json(exclude=set(_WHERE)) + where
+def _claim(c: Citation) -> tuple[object, ...]:
+    """The values of every field but `_WHERE` (lists as tuples, to be hashed; authors are frozen
+    models), then the span of a bare mention: equal exactly when the citations' JSON without those
+    fields is, at a tenth of its cost."""
+    values = tuple(tuple(v) if isinstance(v, list) else v for name, v in c.__dict__.items() if name not in _WHERE)
+    return (*values, c.start, c.end) if is_bare_mention(c) else values
 
 
-def _distinct(citations: Sequence[Citation]) -> tuple[list[str], dict[str, Citation]]:
+def _distinct(citations: Sequence[Citation]) -> tuple[list[tuple[object, ...]], dict[tuple[object, ...], Citation]]:
     """Each citation's claim, and the first citation of each distinct claim (in order)."""
     claims = [_claim(c) for c in citations]
-    unique: dict[str, Citation] = {}
+    unique: dict[tuple[object, ...], Citation] = {}
     for k, c in zip(claims, citations, strict=True):
         unique.setdefault(k, c)
     return claims, unique
