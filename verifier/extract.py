@@ -366,7 +366,7 @@ def _bib_citation(text: str, e: BibEntry, start: int, end: int) -> Citation:
     # (one model, its fields validated once: not a citation copied with the record's fields)
     return Citation(
         raw=text[start:end], start=start, end=end, key=e.key or None, authors=authors, et_al=et_al,
-        isbn=norm_isbn(e.fields.get("isbn")), **stated,  # type: ignore[arg-type]
+        isbn=norm_isbn(e.fields.get("isbn")), **stated,
     )
 
 
