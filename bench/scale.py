@@ -93,7 +93,8 @@ def _build(dump: list[Path], out: Path, model: str, index_type: str) -> dict[str
     files = {name: (out / name).stat().st_size for name in (RECORDS, VECTORS)}
     at_10m = 0.0
     if m.index_type == "ivfpq":
-        ivf = faiss.extract_index_ivf(faiss.read_index(str(out / VECTORS)))
+        vectors = faiss.read_index(str(out / VECTORS))  # (kept alive: the IVF view points into it)
+        ivf = faiss.extract_index_ivf(vectors)
         at_10m = ivf.code_size + 8 + nlist_for(10_000_000) * ivf.d * 4 / 10_000_000
     return {
         "ram_10m": at_10m,
