@@ -10,8 +10,9 @@ offline here). For each size it prints:
 
 * build: records/s overall and per phase (parse, embed, shard write, train, store, add, write);
 * size: disk bytes per record (records.sqlite, vectors.faiss) and RAM bytes per record of the vectors
-  (the FAISS index's own size; IVF-PQ codes are 32 bytes for the default model's 256 dimensions, 48 for MiniLM's 384, + an 8-byte id), and the resident memory a
-  verifier process gains when it opens the index and verifies;
+  (the FAISS index's own size; IVF-PQ codes are 32 bytes for the default model's 256 dimensions, 48
+  for MiniLM's 384, + an 8-byte id), and the resident memory a verifier process gains when it opens
+  the index and verifies;
 * cold start: a fresh `citeproof verify` process from start to its first verdict;
 * verification, warm (after one full pass): citations/s for the HALLMARK dev BibTeX file in one call
   (median of three passes), in one process and shared among `--workers` processes (one per CPU
