@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 
 from citeproof.identifiers import norm_doi
@@ -127,10 +127,8 @@ class Assessment:
     via: set[str] = field(default_factory=set)
     dense: float = 0.0
 
-    @cached_property
+    @property
     def score(self) -> float:
-        # (computed once: read to sort the candidates and again for the suggestions; an assessment
-        # is complete when `assess` returns it, and never changed after)
         t = self.title.similarity if self.title else (0.6 if self.ident and self.ident.agrees else 0.0)
         a = self.authors.similarity if self.authors else 0.5
         s = 0.6 * t + 0.25 * a
