@@ -191,6 +191,23 @@ def test_two_word_names_read_as_the_general_steps_read_them(name: str, family: s
     assert parse_name(name) == Author(family=family, given=given)
 
 
+
+def test_plain_and_lists_read_as_the_general_steps_read_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from citeproof.verifier import names
+
+    rng = random.Random(5)
+    words = ["Ashish", "Vaswani", "Noam", "Shazeer", "Li", "Xu", "Alexander", "Edmund", "Lund", "Jr", "III", "A.", "AB",
+             "J", "van", "der", "Maaten", "al", "and", "und", "Smith:", "O'Neil", "Boix-Adserà", "Schölkopf", "de", "MA"]
+    seps = [" and ", " and ", " and ", ", ", "; ", " & ", " und ", " "]
+    lists = [f"{a.given} {a.family}" for a in map(lambda t: Author(given=t[0], family=t[1]), _NAMES) if a.given]
+    samples = [" and ".join(rng.sample(lists, rng.randint(1, 6))) for _ in range(2_000)]
+    samples += ["".join(w + rng.choice(seps) for w in rng.choices(words, k=rng.randint(1, 9))).strip() for _ in range(8_000)]
+    samples += [s + " and others" for s in samples[:500]] + [s + " et al." for s in samples[500:1000]]
+    fast = [names.parse_authors(s) for s in samples]
+    assert sum(names._plain_and_list(names._prepare(s)[0]) is not None for s in samples) > 500  # (the quick path is taken)
+    monkeypatch.setattr(names, "_plain_and_list", lambda s: None)
+    assert fast == [names.parse_authors(s) for s in samples]
+
 def test_gc_paused_nests_and_resumes() -> None:
     assert gc.isenabled()
     with gc_paused():

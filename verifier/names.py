@@ -104,6 +104,15 @@ def _split_suffix(tokens: list[str]) -> tuple[list[str], str]:
     return tokens, ""
 
 
+def _plain_name(given: str, family: str) -> bool:
+    """Whether "given family" is a plain two-word name (a capitalised given name, no initials, no
+    suffix), which `parse_name` reads as written."""
+    return (
+        given[:1].isupper() and len(given) > 1 and "." not in given
+        and len(family) > 1 and "." not in family and not _is_bare_initials(family) and family.lower() not in NAME_SUFFIXES
+    )
+
+
 def parse_name(s: str) -> Author | None:
     """One name in any single-name form: 'Ashish Vaswani', 'A. Vaswani', 'Vaswani A', 'Vaswani, A.',
     'Laurens van der Maaten', 'van der Maaten, L.'. None when nothing name-like is left."""
@@ -115,13 +124,8 @@ def parse_name(s: str) -> Author | None:
         if family.strip():
             return Author(family=family.strip(), given=given.strip(" ,"))
     tokens = s.split()
-    if len(tokens) == 2:  # "Ashish Vaswani", most names: what the steps below make of it, sooner
-        g, f = tokens
-        if (
-            g[:1].isupper() and len(g) > 1 and "." not in g
-            and len(f) > 1 and "." not in f and not _is_bare_initials(f) and f.lower() not in NAME_SUFFIXES
-        ):
-            return Author(family=f, given=g)
+    if len(tokens) == 2 and _plain_name(*tokens):  # "Ashish Vaswani", most names: what the steps below make of it, sooner
+        return Author(family=tokens[1], given=tokens[0])
     tokens, suffix = _split_suffix(tokens)
     tail = [suffix] if suffix else []
     if len(tokens) > 1 and tokens[-1].endswith(".") and _is_bare_initials(tokens[-1][:-1]) and len(tokens[-1]) > 2:
@@ -177,6 +181,9 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
     s, et_al = _prepare(s)
     if not s:
         return [], et_al
+    plain = _plain_and_list(s)
+    if plain is not None:
+        return plain, et_al
     pieces: list[tuple[str, str]] = []
     for piece, sep in _pieces(s):
         if pieces and piece.lower().rstrip(".") in NAME_SUFFIXES:
@@ -218,6 +225,28 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
                 authors.append(a)
         i += 1
     return authors, et_al
+
+
+def _plain_and_list(s: str) -> list[Author] | None:
+    """`s` (prepared) read as plain two-word names joined by " and " ("Ashish Vaswani and Noam
+    Shazeer", BibTeX's usual list), or None when it is anything else. For such a list the steps of
+    `parse_authors` come to the same: with no `,` `;` `&` (nor `:`, which `parse_name` strips) and no
+    other "and"/"und" in it, its separators are the "and"s; no piece is a suffix, "al" or initials;
+    and each is read by `parse_name`'s two-word case."""
+    if "," in s or ";" in s or "&" in s or ":" in s:
+        return None
+    words = s.split(" ")  # (single-spaced by `_prepare`)
+    if len(words) % 3 != 2:
+        return None
+    authors: list[Author] = []
+    for i in range(0, len(words), 3):
+        given, family = words[i], words[i + 1]
+        if (i + 2 < len(words) and words[i + 2] != "and") or "and" in given or "and" in family or "und" in given or "und" in family:
+            return None
+        if not _plain_name(given, family):
+            return None
+        authors.append(Author(family=family, given=given))
+    return authors
 
 
 def _initials_follow(toks: list[str], t: str) -> bool:
