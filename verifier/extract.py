@@ -419,6 +419,8 @@ def _lines(text: str, a: int, b: int) -> Iterator[tuple[int, int]]:
 
 def _code_fences(text: str) -> list[tuple[int, int]]:
     """Spans of fenced code blocks (``` or ~~~), closed by a fence of the same kind or the end."""
+    if "```" not in text and "~~~" not in text:  # (no fence: BibTeX's `~` spaces made this scan every line)
+        return []
     spans = []
     open_at, fence = -1, ""
     # the lines that open with a fence, found by one search rather than a match at every line start
