@@ -235,11 +235,12 @@ def extract_citations(text: str) -> list[Citation]:
     bib = [c for c in entries if not structured.covers(c.start)]
     cites.extend(bib)
     skip.extend((c.start, c.end) for c in bib)
-    skip.extend(_code_fences(text))
+    fences = _code_fences(text)
+    skip.extend(fences)
     for a, b in _free_regions(text, skip):
         cites.extend(_region_citations(text, a, b, budget))
     cites.sort(key=lambda c: c.start)
-    out = _link_mentions(text, cites, budget)
+    out = _link_mentions(text, cites, budget, fences)
     budget.warn()
     if text is not original:
         out = [c.model_copy(update={"raw": original[c.start : c.end]}) for c in out]
@@ -1766,7 +1767,10 @@ def link_mentions(text: str, citations: list[Citation], *, max_mentions: int = M
     return out
 
 
-def _link_mentions(text: str, citations: list[Citation], budget: _Budget) -> list[Citation]:
+def _link_mentions(
+    text: str, citations: list[Citation], budget: _Budget, fences: list[tuple[int, int]] | None = None
+) -> list[Citation]:
+    """`link_mentions`, with the text's code fences when the caller has them."""
     entries = [c for c in citations if c.title]
     if not entries:
         return citations
@@ -1782,8 +1786,18 @@ def _link_mentions(text: str, citations: list[Citation], budget: _Budget) -> lis
             kept.append(c)
         else:
             mentions.setdefault(id(target), []).append((c.start, c.end))
+    # the text outside the citations kept and code, where mentions are looked for (made at the first need)
+    free: list[tuple[int, int]] | None = None
+
+    def outside() -> list[tuple[int, int]]:
+        nonlocal free
+        if free is None:
+            code = _code_fences(text) if fences is None else fences
+            free = _free_regions(text, sorted([(c.start, c.end) for c in kept] + code))
+        return free
+
     if by_author:
-        for weak in _one_name_mentions(text, kept, by_author):
+        for weak in _one_name_mentions(text, outside(), by_author):
             if not budget.take(weak.start):
                 break
             target = _author_year_entry(weak, by_author)
@@ -1792,7 +1806,7 @@ def _link_mentions(text: str, citations: list[Citation], budget: _Budget) -> lis
     labelled = _labelled_entries(text, entries)
     if labelled:
         top = max((int(k) for k in labelled if k.isdigit()), default=0)
-        for span, label in _numeric_mentions(text, kept, top):
+        for span, label in _numeric_mentions(text, outside(), top):
             if not budget.take(span[0]):
                 break
             if label not in labelled:
@@ -1860,11 +1874,10 @@ class _Mention:
 
 
 def _one_name_mentions(
-    text: str, citations: list[Citation], by_author: dict[tuple[str, int], list[Citation]]
+    text: str, regions: list[tuple[int, int]], by_author: dict[tuple[str, int], list[Citation]]
 ) -> Iterator[_Mention]:
-    """Each 'Liu (2023)' outside citations and code whose name and year some entry has."""
-    skip = sorted([(c.start, c.end) for c in citations] + _code_fences(text))
-    for a, b in _free_regions(text, skip):
+    """Each 'Liu (2023)' in `regions` (outside citations and code) whose name and year some entry has."""
+    for a, b in regions:
         for m in _ONE_NAME_NARRATIVE_RE.finditer(text, a, b):
             if (_family_key(m.group(1)), int(m.group(2))) in by_author and _names_ok(m.group(1)):
                 authors, et_al = _parsed_names(m.group(1))
@@ -1923,13 +1936,12 @@ def _nearest_labelled(cands: list[Citation], pos: int) -> Citation | None:
     return after[0] if after else (cands[-1] if cands else None)
 
 
-def _numeric_mentions(text: str, citations: list[Citation], top: int) -> Iterator[tuple[tuple[int, int], str]]:
-    """(span, label) of each number or range item of each marker outside citations and code; a range
-    ('5-7', '[1]–[3]') yields each label in it with the range's span. A marker that opens a line is a
-    list label, not a mention."""
-    skip = sorted([(c.start, c.end) for c in citations] + _code_fences(text))
+def _numeric_mentions(text: str, regions: list[tuple[int, int]], top: int) -> Iterator[tuple[tuple[int, int], str]]:
+    """(span, label) of each number or range item of each marker in `regions` (outside citations and
+    code); a range ('5-7', '[1]–[3]') yields each label in it with the range's span. A marker that
+    opens a line is a list label, not a mention."""
     prev: tuple[int, int, int] | None = None  # (end of the last bracket, its last number, its item start)
-    for a, b in _free_regions(text, skip):
+    for a, b in regions:
         for m in _NUM_MENTION_RE.finditer(text, a, b):
             if _opens_line(text, m.start()):
                 continue
