@@ -211,11 +211,15 @@ def assess(c: Citation, hit: Hit, cited: Cited | None = None, ctx: Context | Non
 
 
 def _fmt_authors(authors: list) -> str:
-    names = [a.display() for a in authors[:8]]
-    return ", ".join(names) + (" et al." if len(authors) > 8 else "")
+    return _fmt_names([a.display() for a in authors[:8]], len(authors))
 
 
-def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldCheck], list[str]]:
+def _fmt_names(displays: list[str], count: int) -> str:
+    """The first eight of `count` names (their `Author.display()`), then "et al." if there are more."""
+    return ", ".join(displays[:8]) + (" et al." if count > 8 else "")
+
+
+def _field_checks(c: Citation, a: Assessment, ctx: Context, cited: Cited) -> tuple[list[FieldCheck], list[str]]:
     rec = a.record
     checks: list[FieldCheck] = []
     problems: list[str] = []
@@ -227,7 +231,8 @@ def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldC
         checks.append(
             FieldCheck(
                 field="authors",
-                cited=_fmt_authors(c.authors) + (" et al." if c.et_al else ""),
+                cited=(_fmt_names(cited.authors.displays, len(c.authors)) if cited.authors else _fmt_authors(c.authors))
+                + (" et al." if c.et_al else ""),
                 found=_fmt_authors(rec.authors),
                 similarity=min(max(a.authors.similarity, 0.0), 1.0),
                 agrees=a.authors.agrees,
@@ -240,7 +245,7 @@ def _field_checks(c: Citation, a: Assessment, ctx: Context) -> tuple[list[FieldC
         checks.append(FieldCheck(field="year", cited=str(c.year), found=found_year, similarity=1.0 if a.year else 0.0, agrees=agrees))
         if a.year is False:
             problems.append(f"year is {rec.year}, not {c.year}")
-    cited_venue = stated_venue(c)
+    cited_venue = cited.venue
     if cited_venue:
         rv = record_venue(rec)
         vm = a.venue
@@ -312,8 +317,8 @@ def decide(c: Citation, hits: list[Hit], ctx: Context) -> CitationResult:
     assessments = sorted((assess(c, h, cited, ctx) for h in hits), key=lambda a: -a.score)
     best = next((a for a in assessments if a.identifies), None)
     if best is None:
-        return _no_work_identified(c, assessments, ctx)
-    return _judge_fields(c, best, assessments, ctx)
+        return _no_work_identified(c, assessments, ctx, cited)
+    return _judge_fields(c, best, assessments, ctx, cited)
 
 
 def keeps_tentative(r: CitationResult) -> bool:
@@ -326,7 +331,7 @@ def keeps_tentative(r: CitationResult) -> bool:
     return r.record is not None and any(f.field == "title" and f.agrees for f in r.fields)
 
 
-def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context) -> CitationResult:
+def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context, cited: Cited) -> CitationResult:
     """No candidate is the cited work: fabricated (with the nearest works as suggestions), unless the
     citation is a bare identifier the local index simply does not hold, or the index does not cover
     where it places the work and nothing about it is impossible (then unverifiable, saying so)."""
@@ -351,7 +356,7 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
     year_problem = _impossible_year(c, ctx)
     if year_problem:
         reasons.append(year_problem)
-    cited_venue = stated_venue(c)
+    cited_venue = cited.venue
     unknown_venue = bool(cited_venue and canonical_venue(cited_venue) is None and not ctx.venue_known(cited_venue))
     if unknown_venue:
         reasons.append(f"venue {cited_venue!r} is not a known venue")
@@ -381,9 +386,9 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
     return _result(c, Status.fabricated, confidence=round(max(0.5, min(0.99, 1.0 - 0.6 * top)), 3), suggestions=suggestions, reasons=reasons)
 
 
-def _judge_fields(c: Citation, best: Assessment, assessments: list[Assessment], ctx: Context) -> CitationResult:
+def _judge_fields(c: Citation, best: Assessment, assessments: list[Assessment], ctx: Context, cited: Cited) -> CitationResult:
     """The cited work is `best`: verified if every stated field agrees, else a mismatch naming them."""
-    checks, problems = _field_checks(c, best, ctx)
+    checks, problems = _field_checks(c, best, ctx, cited)
     year_problem = _impossible_year(c, ctx)
     if year_problem:
         problems = [f"{p} ({year_problem})" if p.startswith("year is") else p for p in problems]
