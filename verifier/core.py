@@ -565,10 +565,15 @@ _WHERE = frozenset({"raw", "start", "end", "key", "mentions"})
 
 
 def _claim(c: Citation) -> tuple[object, ...]:
-    """The values of every field but `_WHERE` (lists as tuples, to be hashed; authors are frozen
-    models), then the span of a bare mention: equal exactly when the citations' JSON without those
-    fields is, at a tenth of its cost."""
-    values = tuple(tuple(v) if isinstance(v, list) else v for name, v in c.__dict__.items() if name not in _WHERE)
+    """The values of every field but `_WHERE` (lists as tuples, to be hashed; each author as the tuple
+    of its fields, which hashes in C: a frozen model's hash is a Python call, and a claim is hashed
+    three times), then the span of a bare mention: equal exactly when the citations' JSON without
+    those fields is, at a tenth of its cost."""
+    values = tuple(
+        (tuple(tuple(a.__dict__.values()) for a in v) if name == "authors" else tuple(v)) if isinstance(v, list) else v
+        for name, v in c.__dict__.items()
+        if name not in _WHERE
+    )
     return (*values, c.start, c.end) if is_bare_mention(c) else values
 
 
