@@ -26,7 +26,9 @@ block of queries and only *proposes* candidates; FAISS decides:
    k-th exact score is above it, the k best are among the candidates; else (more than `SCREEN`
    near-equal titles) that query is searched over all records.
 
-The distances and labels are those FAISS's query-by-query search returns, bit for bit.
+The distances and labels are those FAISS's query-by-query search returns, bit for bit. Once the
+process has loaded it (`citeproof.index.bf16`: worker processes, and a verifier that has them), the
+product of step 1 is in bfloat16, 2-4x faster, and the bound of step 3 adds that product's error.
 
 A query searched alone (a single citation, or one a batch's screen could not settle) reads every
 vector: 124 MB at 121,000 records, most of a single citation's slowest calls. On an index of
@@ -52,6 +54,8 @@ from itertools import pairwise
 
 import faiss
 import numpy as np
+
+from citeproof.index import bf16
 
 __all__ = [
     "MIN_BATCH",
@@ -203,6 +207,7 @@ class FlatSearch:
         self._one_by_one.sel = self._everything
         self._sq: list[tuple[int, faiss.IndexScalarQuantizer]] | None = None  # (first row, copy) per part
         self._sq_error = 0.0  # the largest |x - copy(x)| over the records: the screen's error for a unit query
+        self._bf16: bf16.BF16Copy | None = None  # the batch screen's bfloat16 vectors, once `bf16.ready()`
 
     @property
     def max_norm(self) -> float:
@@ -280,8 +285,8 @@ class FlatSearch:
             return self._screened_here(q, k, out_d, out_i)
 
     def _screened_here(self, q: np.ndarray, k: int, out_d: np.ndarray, out_i: np.ndarray) -> list[int]:
-        screen_d, screen_i = self._screen(q)
-        bound = _error_bound(self.index.d, np.linalg.norm(q, axis=1), self.max_norm)
+        screen_d, screen_i, screen_error = self._screen(q)
+        bound = _error_bound(self.index.d, np.linalg.norm(q, axis=1), self.max_norm) + screen_error
         todo: list[int] = []
         for j in range(len(q)):
             cand = np.sort(screen_i[j])
@@ -295,9 +300,26 @@ class FlatSearch:
                 todo.append(j)
         return todo
 
-    def _screen(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The SCREEN best records per query by the matrix product, as min-heaps (unsorted)."""
+    def _screen(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The SCREEN best records per query by the matrix product, as min-heaps (unsorted), and how
+        far each query's product may be from the real one beyond float32's rounding: 0, or the
+        bfloat16 product's bound once it is loaded (`bf16`)."""
         nq, n = len(q), self.index.ntotal
+        if bf16.ready():
+            if self._bf16 is None:
+                self._bf16 = bf16.BF16Copy(self.x)
+            copy = self._bf16
+            q_error = np.zeros(nq)
+
+            def product(start: int, stop: int) -> np.ndarray:
+                nonlocal q_error
+                scores, q_error = copy.product(q, start, stop)
+                return scores
+        else:
+            copy = None
+
+            def product(start: int, stop: int) -> np.ndarray:
+                return np.ascontiguousarray(q @ self.x[start:stop].T)
         vals = np.empty((nq, SCREEN), dtype=np.float32)
         ids = np.empty((nq, SCREEN), dtype=np.int64)
         heaps = faiss.float_minheap_array_t()
@@ -306,7 +328,10 @@ class FlatSearch:
         heaps.heapify()
         block = max(1024, _BLOCK_SCORES // nq)
         for start in range(0, n, block):
-            scores = np.ascontiguousarray(q @ self.x[start : start + block].T)
+            scores = product(start, min(start + block, n))
             # (the type stub omits addn's offsets: first id, first heap, heap count)
             heaps.addn(scores.shape[1], faiss.swig_ptr(scores), start, 0, nq)  # type: ignore[call-arg]
-        return vals, ids
+        if copy is None:
+            return vals, ids, np.zeros(nq)
+        error = bf16.bound(self.index.d, np.linalg.norm(q, axis=1), q_error, self.max_norm, copy.error)
+        return vals, ids, error

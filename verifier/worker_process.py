@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+from citeproof.index import bf16
 from citeproof.index.dense import set_scan_threads
 from citeproof.verifier.core import Verifier
 from citeproof.verifier.extract import is_bibliography
@@ -52,6 +53,8 @@ def main() -> None:
         settings.index, k=settings.k, today=settings.today, strict=settings.strict, calibration=settings.calibration
     )
     verifier.index.embed(["warm"])  # the model loaded before the first task, not during it
+    if settings.bf16_screen:
+        bf16.load()  # (the batch screen's bfloat16 product: a second or two, before the worker is ready)
     write_frame(wire_out, "ready")
     while True:
         try:

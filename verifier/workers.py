@@ -74,6 +74,7 @@ class WorkerSettings:
     today: date | None
     strict: bool
     calibration: bool
+    bf16_screen: bool  # load the batch screen's bfloat16 product (`citeproof.index.bf16`) before "ready"
 
     def to_wire(self) -> dict[str, object]:
         return {**asdict(self), "today": self.today.isoformat() if self.today else None}

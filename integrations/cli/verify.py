@@ -89,7 +89,10 @@ def verify_cmd(
 
     with reported():
         text = read_input(source, max_bytes)
-        with Verifier(index_dir, model=model, strict=strict, online=online, mailto=mailto, workers=workers) as verifier:
+        # (one run: the bfloat16 screen's load, a second or two per process, would not pay for itself)
+        with Verifier(
+            index_dir, model=model, strict=strict, online=online, mailto=mailto, workers=workers, bf16_screen=False
+        ) as verifier:
             if len(text) >= _WORTH_WAITING_FOR_WORKERS:
                 verifier.workers_ready(timeout=60)  # (a small input goes ahead alone)
             report = verifier.verify(text)
