@@ -47,6 +47,10 @@ _LINE_START_RE = re.compile(_LINE_START_ENTRY)
 # start is never swallowed.
 _GROUP_TOKENS = re.compile(r"\{[^{}()@]*\}|\{+|\}+|[()]|" + _LINE_START_ENTRY)
 _QUOTE_TOKENS = re.compile(r'\{[^{}"@]*\}|\{+|\}+|"|' + _LINE_START_ENTRY)
+# A braced value with no brace and no line break inside (most values): its first "}" closes it, as
+# `_match_close` would find token by token (parentheses do not count in braces, and an entry can only
+# start at a line start); a fifth of the parse of an LLM-written reference list.
+_FLAT_GROUP = re.compile(r"\{([^{}\n]*)\}")
 _WS = re.compile(r"\s*")
 _WS_COMMAS = re.compile(r"[\s,]*")
 _IDENT = re.compile(r"[^\s\"#%'(),={}@]+")
@@ -150,9 +154,13 @@ class _Parser:
         while pos < self.n:
             c = text[pos]
             if c == "{":
-                end = self._match_close(pos + 1, "}")
-                parts.append(text[pos + 1 : end])
-                pos = end + 1
+                if (m := _FLAT_GROUP.match(text, pos)) is not None:
+                    parts.append(m.group(1))
+                    pos = m.end()
+                else:
+                    end = self._match_close(pos + 1, "}")
+                    parts.append(text[pos + 1 : end])
+                    pos = end + 1
             elif c == '"':
                 end = self._quoted_end(pos + 1)
                 parts.append(text[pos + 1 : end])

@@ -849,3 +849,31 @@ def test_real_hallmark_corpus_ids_kept() -> None:
     ]
     assert [r.id for r in records] == ids
     assert "hm-Abbas2021combinatorial-1a36f8" in ids
+
+
+def test_flat_braced_values_read_as_the_token_scan_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_FLAT_GROUP` (a braced value with no brace or line break inside) is a shortcut of `_match_close`:
+    the bundled real dev entries, and 300 copies of them with braces, parentheses, quotes, `@` and line
+    breaks thrown in, parse the same with it and without it."""
+    import random
+    import re
+
+    from citeproof.connectors import bibtex
+    from tests.conftest import load_dev_sample, to_bibtex
+
+    real = (FIX / "hallmark_dev_sample.bib").read_text(encoding="utf-8") + "".join(to_bibtex(e) for e in load_dev_sample())
+    rng = random.Random(11)
+    texts = [real, "@article{k, title = {A (B) C}, note = {x@y.z}, author = {{Li}, Wei and D{\\\"o}e}, journal = {Multi\nline}}"]
+    for _ in range(300):
+        chars = list(real[rng.randrange(len(real) - 3000) :][:3000])
+        for _ in range(rng.randrange(1, 10)):
+            chars.insert(rng.randrange(len(chars)), rng.choice(["{", "}", "\n", "(", ")", "\n@misc{", '"', "@", "\\{"]))
+        texts.append("".join(chars))
+
+    def parsed() -> list[list[tuple[str, str, dict[str, str], int, int]]]:
+        return [[(e.key, e.type, e.fields, e.start, e.end) for e in parse_bibtex(t)] for t in texts]
+
+    fast = parsed()
+    assert fast[1][0][2] == {"title": "A (B) C", "note": "x@y.z", "author": '{Li}, Wei and D{\\"o}e', "journal": "Multi line"}
+    monkeypatch.setattr(bibtex, "_FLAT_GROUP", re.compile(r"(?!)"))  # (never matches: every value scanned)
+    assert parsed() == fast
