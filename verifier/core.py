@@ -73,9 +73,9 @@ class Verifier:
     sources' rate limits, not by CPU). `close()` (or `with Verifier(...)`) stops the workers; they
     also stop when the verifier is garbage-collected or the process exits. With workers, the batch
     screen multiplies in bfloat16 (`citeproof.index.bf16`, where the CPU makes it faster: the same
-    results), for which every process imports torch once, a second or two (each worker before it is
-    ready, this one in the background): worth it for a verifier that verifies many batches (a
-    service); `bf16_screen=False` spares it a one-off run (the CLI's `verify`).
+    results), for which every process imports torch once, about a second and 230 MB (each worker
+    before it is ready, this one in the background): worth it for a verifier that verifies many
+    batches (a service); `bf16_screen=False` spares it a one-off run (the CLI's `verify`).
     """
 
     def __init__(
