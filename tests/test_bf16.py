@@ -99,3 +99,23 @@ def test_not_loaded_the_screen_multiplies_in_float32(monkeypatch: pytest.MonkeyP
     got = search.search(x[:20], 5)
     assert search._bf16 is None
     assert np.array_equal(got[1], _one_by_one(index, x[:20], 5)[1])
+
+
+def test_a_background_load_is_joined_by_a_load_that_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bf16, "_torch", None)
+    monkeypatch.setattr(bf16, "_loading", None)
+    monkeypatch.setattr(bf16, "_faster", lambda _torch: True)
+    bf16.load(background=True)
+    bf16.load(background=True)  # (one loading thread, not two)
+    loading = bf16._loading
+    assert loading is not None
+    bf16.load()  # waits for it
+    assert bf16.ready() and not loading.is_alive()
+
+
+def test_a_torch_slower_than_numpy_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bf16, "_torch", None)
+    monkeypatch.setattr(bf16, "_loading", None)
+    monkeypatch.setattr(bf16, "_FASTER", 0.0)  # (no product is that fast)
+    bf16.load()
+    assert not bf16.ready()  # (the screen keeps numpy's float32 product)
