@@ -137,31 +137,52 @@ def _product(torch: Any, qb: Any, xb: Any) -> np.ndarray:
 
 
 class BF16Copy:
-    """The records' vectors in bfloat16 (half the bytes of the float32 ones), made at the first
-    screened batch once `ready()`, and the largest distance between a vector and its copy."""
+    """The records' vectors in bfloat16, in parts of consecutive records (first row, tensor), and the
+    largest distance between a vector and its copy (`error`), made at the first screened batch once
+    `ready()`. `viewing` wraps the bfloat16 copy a flat search already keeps for a query searched
+    alone (FAISS's codes, the same bits): one copy per process, not two."""
 
-    def __init__(self, x: np.ndarray) -> None:
+    def __init__(self, parts: list[tuple[int, Any]], error: float, keep: object = None) -> None:
         torch = _torch
         assert torch is not None, "load() first"
         self._torch = torch
-        self.x = torch.empty((len(x), x.shape[1]), dtype=torch.bfloat16)
+        self.parts = parts
+        self.error = error
+        self._keep = keep  # (what owns the memory the parts view)
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> BF16Copy:
+        """A copy of the float32 vectors `x`, its error measured over every vector."""
+        torch = _torch
+        assert torch is not None, "load() first"
+        copy = torch.empty((len(x), x.shape[1]), dtype=torch.bfloat16)
         error = 0.0
         for start in range(0, len(x), _ERROR_BLOCK):
             block = np.ascontiguousarray(x[start : start + _ERROR_BLOCK], dtype=np.float32)
-            copy = torch.from_numpy(block).to(torch.bfloat16)
-            self.x[start : start + len(block)] = copy
-            diff = copy.to(torch.float32).numpy() - block
+            part = torch.from_numpy(block).to(torch.bfloat16)
+            copy[start : start + len(block)] = part
+            diff = part.to(torch.float32).numpy() - block
             error = max(error, float(np.sqrt(np.max(np.einsum("ij,ij->i", diff, diff)))))
-        self.error = error
+        return cls([(0, copy)], error)
 
-    def product(self, q: np.ndarray, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """The screen's scores of the queries `q` (float32) against records start..stop-1, and each
-        query's rounding error |q - qb|."""
+    @classmethod
+    def viewing(cls, parts: list[tuple[int, np.ndarray]], error: float, keep: object) -> BF16Copy:
+        """The bfloat16 bits of `parts` ((first row, int16 array of shape (rows, d)), viewed, not
+        copied, valid while `keep` lives), whose largest distance to the vectors is `error`."""
+        torch = _torch
+        assert torch is not None, "load() first"
+        return cls([(first, torch.from_numpy(bits).view(torch.bfloat16)) for first, bits in parts], error, keep)
+
+    def query(self, q: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The queries `q` (float32) in bfloat16, and each one's rounding error |q - qb|."""
         torch = self._torch
         qb = torch.from_numpy(np.ascontiguousarray(q, dtype=np.float32)).to(torch.bfloat16)
         diff = qb.to(torch.float32).numpy() - q
-        q_error = np.sqrt(np.einsum("ij,ij->i", diff, diff)).astype(np.float64)
-        return _product(torch, qb, self.x[start:stop]), q_error
+        return qb, np.sqrt(np.einsum("ij,ij->i", diff, diff)).astype(np.float64)
+
+    def scores(self, qb: Any, rows: Any) -> np.ndarray:
+        """The screen's scores (float32) of the bfloat16 queries `qb` against `rows`, a slice of a part."""
+        return _product(self._torch, qb, rows)
 
 
 def bound(d: int, query_norms: np.ndarray, query_errors: np.ndarray, max_norm: float, copy_error: float) -> np.ndarray:

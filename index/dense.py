@@ -28,7 +28,8 @@ block of queries and only *proposes* candidates; FAISS decides:
 
 The distances and labels are those FAISS's query-by-query search returns, bit for bit. Once the
 process has loaded it (`citeproof.index.bf16`: worker processes, and a verifier that has them), the
-product of step 1 is in bfloat16, 2-4x faster, and the bound of step 3 adds that product's error.
+product of step 1 is in bfloat16, 2-4x faster, and the bound of step 3 adds that product's error; from
+`SQ_MIN` records it multiplies the bfloat16 copy described next, in place.
 
 A query searched alone (a single citation, or one a batch's screen could not settle) reads every
 vector: 124 MB at 121,000 records, most of a single citation's slowest calls. On an index of
@@ -185,6 +186,13 @@ def _bf16_copy(x: np.ndarray) -> tuple[faiss.IndexScalarQuantizer, float]:
     return sq, error
 
 
+def _codes(sq: faiss.IndexScalarQuantizer) -> np.ndarray:
+    """The bfloat16 codes of `sq` (`QT_bf16`: each dimension the upper 16 bits of a float32) as an
+    int16 array of shape (ntotal, d) viewing its memory (valid while `sq` lives)."""
+    raw = faiss.rev_swig_ptr(sq.codes.data(), sq.ntotal * sq.code_size)
+    return raw.view(np.int16).reshape(sq.ntotal, sq.d)
+
+
 def _copy_parts(x: np.ndarray, parts: int) -> tuple[list[tuple[int, faiss.IndexScalarQuantizer]], float]:
     """`_bf16_copy` of `parts` consecutive slices of `x`, each with its first row, and the largest error."""
     bounds = [len(x) * p // parts for p in range(parts + 1)]
@@ -243,10 +251,7 @@ class FlatSearch:
 
     def _sq_screened(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         """The k best of one query if the bfloat16 screen proves them (module docstring), else None."""
-        if self._sq is None:
-            copies, error = _copy_parts(self.x, _scan_threads if self.index.ntotal >= SPLIT_MIN else 1)
-            self._sq_error = error  # (set first: another thread uses the copy as soon as it is set)
-            self._sq = copies
+        self._sq_copy()
         screens = self._sq_screens(q)
         if any(screen_i[0, -1] < 0 for _, _, screen_i in screens):
             return None
@@ -263,6 +268,14 @@ class FlatSearch:
         if float(d[0, k - 1]) > last + bound:
             return d, cand[i]
         return None
+
+    def _sq_copy(self) -> tuple[list[tuple[int, faiss.IndexScalarQuantizer]], float]:
+        """The bfloat16 copy in parts and its error, made at the first need."""
+        if self._sq is None:
+            copies, error = _copy_parts(self.x, _scan_threads if self.index.ntotal >= SPLIT_MIN else 1)
+            self._sq_error = error  # (set first: another thread uses the copy as soon as it is set)
+            self._sq = copies
+        return self._sq, self._sq_error
 
     def _sq_screens(self, q: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """(first row, distances, labels) of the `SQ_SCREEN` best of each part of the copy: the first
@@ -305,21 +318,7 @@ class FlatSearch:
         far each query's product may be from the real one beyond float32's rounding: 0, or the
         bfloat16 product's bound once it is loaded (`bf16`)."""
         nq, n = len(q), self.index.ntotal
-        if bf16.ready():
-            if self._bf16 is None:
-                self._bf16 = bf16.BF16Copy(self.x)
-            copy = self._bf16
-            q_error = np.zeros(nq)
-
-            def product(start: int, stop: int) -> np.ndarray:
-                nonlocal q_error
-                scores, q_error = copy.product(q, start, stop)
-                return scores
-        else:
-            copy = None
-
-            def product(start: int, stop: int) -> np.ndarray:
-                return np.ascontiguousarray(q @ self.x[start:stop].T)
+        copy = self._bf16_copy() if bf16.ready() else None
         vals = np.empty((nq, SCREEN), dtype=np.float32)
         ids = np.empty((nq, SCREEN), dtype=np.int64)
         heaps = faiss.float_minheap_array_t()
@@ -327,11 +326,27 @@ class FlatSearch:
         heaps.val, heaps.ids = faiss.swig_ptr(vals), faiss.swig_ptr(ids)
         heaps.heapify()
         block = max(1024, _BLOCK_SCORES // nq)
-        for start in range(0, n, block):
-            scores = product(start, min(start + block, n))
-            # (the type stub omits addn's offsets: first id, first heap, heap count)
-            heaps.addn(scores.shape[1], faiss.swig_ptr(scores), start, 0, nq)  # type: ignore[call-arg]
+        # (the type stub omits addn's offsets: first id, first heap, heap count)
         if copy is None:
+            for start in range(0, n, block):
+                scores = np.ascontiguousarray(q @ self.x[start : start + block].T)
+                heaps.addn(scores.shape[1], faiss.swig_ptr(scores), start, 0, nq)  # type: ignore[call-arg]
             return vals, ids, np.zeros(nq)
-        error = bf16.bound(self.index.d, np.linalg.norm(q, axis=1), q_error, self.max_norm, copy.error)
-        return vals, ids, error
+        qb, q_error = copy.query(q)
+        for first, part in copy.parts:
+            for start in range(0, len(part), block):
+                scores = copy.scores(qb, part[start : start + block])
+                heaps.addn(scores.shape[1], faiss.swig_ptr(scores), first + start, 0, nq)  # type: ignore[call-arg]
+        return vals, ids, bf16.bound(self.index.d, np.linalg.norm(q, axis=1), q_error, self.max_norm, copy.error)
+
+    def _bf16_copy(self) -> bf16.BF16Copy:
+        """The batch screen's bfloat16 vectors: on an index of `SQ_MIN` records or more, a view of the
+        copy a query searched alone is screened by (made now if no such query came yet), else a copy."""
+        if self._bf16 is None:
+            if self.index.ntotal >= SQ_MIN:
+                sq, error = self._sq_copy()
+                parts = [(first, _codes(part)) for first, part in sq]
+                self._bf16 = bf16.BF16Copy.viewing(parts, error, keep=sq)
+            else:
+                self._bf16 = bf16.BF16Copy.of(self.x)
+        return self._bf16

@@ -45,17 +45,17 @@ def test_the_bound_covers_the_product_error(d: int) -> None:
     rng = np.random.default_rng(d)
     x = np.concatenate([_unit(rng.standard_normal((3000, d))), 3.0 * _unit(rng.standard_normal((10, d)))])
     q = np.concatenate([_unit(rng.standard_normal((40, d))), 0.5 * _unit(rng.standard_normal((4, d)))])
-    copy = bf16.BF16Copy(x)
-    scores, q_error = copy.product(q, 0, len(x))
+    copy = bf16.BF16Copy.of(x)
+    ((first, rows),) = copy.parts
+    qb, q_error = copy.query(q)
+    scores = copy.scores(qb, rows)
     real = q.astype(np.float64) @ x.astype(np.float64).T
     max_norm = float(np.linalg.norm(x, axis=1).max())
     allowed = bf16.bound(d, np.linalg.norm(q, axis=1), q_error, max_norm, copy.error)
     err = np.abs(scores - real).max(axis=1)
     assert np.all(err <= allowed)
     assert np.all(err > 0) and np.all(allowed < 0.05 * np.linalg.norm(q, axis=1) * max_norm)  # (a real error, a useful bound)
-    # a block of the records is the block's scores
-    part, _ = copy.product(q, 1000, 2000)
-    assert np.array_equal(part, scores[:, 1000:2000])
+    assert first == 0 and np.array_equal(copy.scores(qb, rows[1000:2000]), scores[:, 1000:2000])  # (a block's scores)
 
 
 def test_a_product_that_truncates_is_declined(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,3 +119,29 @@ def test_a_torch_slower_than_numpy_is_not_used(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(bf16, "_FASTER", 0.0)  # (no product is that fast)
     bf16.load()
     assert not bf16.ready()  # (the screen keeps numpy's float32 product)
+
+
+@pytest.mark.usefixtures("loaded")
+def test_on_a_large_index_the_screen_views_the_single_query_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From `SQ_MIN` records the batch screen multiplies FAISS's bfloat16 codes (the copy a query
+    searched alone is screened by, here in two parts) in place: one copy, the same results."""
+    monkeypatch.setattr(dense, "SQ_MIN", 1000)
+    monkeypatch.setattr(dense, "SPLIT_MIN", 1000)
+    monkeypatch.setattr(dense, "_scan_threads", 2)
+    rng = np.random.default_rng(5)
+    x = _unit(rng.standard_normal((4000, 32)))
+    index = faiss.IndexFlatIP(32)
+    index.add(x)
+    queries = _unit(x[rng.choice(len(x), 60)] + np.float32(0.02) * rng.standard_normal((60, 32)).astype(np.float32))
+    search = FlatSearch(index)
+    got = search.search(queries, 10)
+    want = _one_by_one(index, queries, 10)
+    assert np.array_equal(got[1], want[1]) and np.array_equal(got[0], want[0])
+    copy, sq = search._bf16, search._sq
+    assert copy is not None and sq is not None and len(sq) == 2
+    assert [first for first, _ in copy.parts] == [first for first, _ in sq] == [0, 2000]
+    for (_, rows), (_, part) in zip(copy.parts, sq, strict=True):
+        assert np.shares_memory(rows.view(torch.int16).numpy(), dense._codes(part))  # (viewed, not copied)
+        back = part.reconstruct_n(0, part.ntotal)
+        assert np.array_equal(rows.to(torch.float32).numpy(), back)  # (FAISS's codes are bfloat16 bits)
+    assert copy.error == search._sq_error > 0
