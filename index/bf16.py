@@ -39,7 +39,6 @@ __all__ = ["BF16Copy", "bound", "load", "ready"]
 
 _U_BF16 = 2.0**-8  # unit roundoff of bfloat16 (8 significant bits)
 _U_F32 = 2.0**-24
-_ERROR_BLOCK = 65_536  # records converted (and their error measured) at once
 # Used only if at least this much faster than float32 (`_faster`): on this machine's AMD EPYC
 # (AVX-512 BF16) a 44-query screen at 31,008 records took 4.7 against 12.9 ms, with AMX about 4x.
 _FASTER = 0.8
@@ -59,7 +58,7 @@ def load(background: bool = False) -> None:
     a failure (no torch, a failed check) leaves the float32 product in use."""
     global _loading
     with _lock:
-        if _torch is not None or (_loading is not None and (background or _loading is threading.current_thread())):
+        if _torch is not None or (_loading is not None and background):
             return
         if background:
             _loading = threading.Thread(target=_load, daemon=True, name="citeproof-bf16-load")
@@ -137,41 +136,20 @@ def _product(torch: Any, qb: Any, xb: Any) -> np.ndarray:
 
 
 class BF16Copy:
-    """The records' vectors in bfloat16, in parts of consecutive records (first row, tensor), and the
-    largest distance between a vector and its copy (`error`), made at the first screened batch once
-    `ready()`. `viewing` wraps the bfloat16 copy a flat search already keeps for a query searched
-    alone (FAISS's codes, the same bits): one copy per process, not two."""
+    """The records' vectors in bfloat16 for the batch screen: a view, in place, of the bfloat16 copy a
+    flat search keeps for a query searched alone (FAISS's `QT_bf16` codes are bfloat16 bits, so a
+    process holds one copy, not two), in parts of consecutive records (first row, tensor), with the
+    largest distance between a vector and its copy (`error`, measured when that copy was made)."""
 
-    def __init__(self, parts: list[tuple[int, Any]], error: float, keep: object = None) -> None:
+    def __init__(self, parts: list[tuple[int, np.ndarray]], error: float, keep: object) -> None:
+        """`parts`: (first row, int16 array of shape (rows, d) holding bfloat16 bits), viewed, not
+        copied, valid while `keep` lives."""
         torch = _torch
         assert torch is not None, "load() first"
         self._torch = torch
-        self.parts = parts
+        self.parts = [(first, torch.from_numpy(bits).view(torch.bfloat16)) for first, bits in parts]
         self.error = error
         self._keep = keep  # (what owns the memory the parts view)
-
-    @classmethod
-    def of(cls, x: np.ndarray) -> BF16Copy:
-        """A copy of the float32 vectors `x`, its error measured over every vector."""
-        torch = _torch
-        assert torch is not None, "load() first"
-        copy = torch.empty((len(x), x.shape[1]), dtype=torch.bfloat16)
-        error = 0.0
-        for start in range(0, len(x), _ERROR_BLOCK):
-            block = np.ascontiguousarray(x[start : start + _ERROR_BLOCK], dtype=np.float32)
-            part = torch.from_numpy(block).to(torch.bfloat16)
-            copy[start : start + len(block)] = part
-            diff = part.to(torch.float32).numpy() - block
-            error = max(error, float(np.sqrt(np.max(np.einsum("ij,ij->i", diff, diff)))))
-        return cls([(0, copy)], error)
-
-    @classmethod
-    def viewing(cls, parts: list[tuple[int, np.ndarray]], error: float, keep: object) -> BF16Copy:
-        """The bfloat16 bits of `parts` ((first row, int16 array of shape (rows, d)), viewed, not
-        copied, valid while `keep` lives), whose largest distance to the vectors is `error`."""
-        torch = _torch
-        assert torch is not None, "load() first"
-        return cls([(first, torch.from_numpy(bits).view(torch.bfloat16)) for first, bits in parts], error, keep)
 
     def query(self, q: np.ndarray) -> tuple[Any, np.ndarray]:
         """The queries `q` (float32) in bfloat16, and each one's rounding error |q - qb|."""

@@ -28,8 +28,8 @@ block of queries and only *proposes* candidates; FAISS decides:
 
 The distances and labels are those FAISS's query-by-query search returns, bit for bit. Once the
 process has loaded it (`citeproof.index.bf16`: worker processes, and a verifier that has them), the
-product of step 1 is in bfloat16, 2-4x faster, and the bound of step 3 adds that product's error; from
-`SQ_MIN` records it multiplies the bfloat16 copy described next, in place.
+product of step 1 is in bfloat16, 2-4x faster, and the bound of step 3 adds that product's error; it
+multiplies the bfloat16 copy described next, in place.
 
 A query searched alone (a single citation, or one a batch's screen could not settle) reads every
 vector: 124 MB at 121,000 records, most of a single citation's slowest calls. On an index of
@@ -340,13 +340,9 @@ class FlatSearch:
         return vals, ids, bf16.bound(self.index.d, np.linalg.norm(q, axis=1), q_error, self.max_norm, copy.error)
 
     def _bf16_copy(self) -> bf16.BF16Copy:
-        """The batch screen's bfloat16 vectors: on an index of `SQ_MIN` records or more, a view of the
-        copy a query searched alone is screened by (made now if no such query came yet), else a copy."""
+        """The batch screen's bfloat16 vectors: a view of the copy a query searched alone is screened
+        by (made now if no such query came yet, as on an index below `SQ_MIN` records)."""
         if self._bf16 is None:
-            if self.index.ntotal >= SQ_MIN:
-                sq, error = self._sq_copy()
-                parts = [(first, _codes(part)) for first, part in sq]
-                self._bf16 = bf16.BF16Copy.viewing(parts, error, keep=sq)
-            else:
-                self._bf16 = bf16.BF16Copy.of(self.x)
+            sq, error = self._sq_copy()
+            self._bf16 = bf16.BF16Copy([(first, _codes(part)) for first, part in sq], error, keep=sq)
         return self._bf16

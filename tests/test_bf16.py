@@ -45,7 +45,8 @@ def test_the_bound_covers_the_product_error(d: int) -> None:
     rng = np.random.default_rng(d)
     x = np.concatenate([_unit(rng.standard_normal((3000, d))), 3.0 * _unit(rng.standard_normal((10, d)))])
     q = np.concatenate([_unit(rng.standard_normal((40, d))), 0.5 * _unit(rng.standard_normal((4, d)))])
-    copy = bf16.BF16Copy.of(x)
+    sq, error = dense._bf16_copy(x)
+    copy = bf16.BF16Copy([(0, dense._codes(sq))], error, keep=sq)
     ((first, rows),) = copy.parts
     qb, q_error = copy.query(q)
     scores = copy.scores(qb, rows)
