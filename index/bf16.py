@@ -35,11 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from citeproof.index.rounding import U_BF16, gamma
+
 __all__ = ["BF16Copy", "bound", "load", "ready"]
 
-_U_BF16 = 2.0**-8  # unit roundoff of bfloat16 (8 significant bits)
-_U_F32 = 2.0**-24
-# Used only if at least this much faster than float32 (`_faster`): on this machine's AMD EPYC
+# Used only if at least this much faster than float32 (`_faster`): on an AMD EPYC
 # (AVX-512 BF16) a 44-query screen at 31,008 records took 4.7 against 12.9 ms, with AMX about 4x.
 _FASTER = 0.8
 
@@ -91,9 +91,9 @@ def _checked(torch: Any) -> bool:
         got = _product(torch, qb, xb).astype(np.float64)
         qb64, xb64 = qb.to(torch.float32).numpy().astype(np.float64), xb.to(torch.float32).numpy().astype(np.float64)
         exact = qb64 @ xb64.T
-        gamma = d * _U_F32 / (1.0 - d * _U_F32)
+        g = gamma(d)
         scale = np.abs(qb64) @ np.abs(xb64).T  # sum |q_i x_i|
-        allowed = gamma * scale + _U_BF16 * (np.abs(exact) + gamma * scale)
+        allowed = g * scale + U_BF16 * (np.abs(exact) + g * scale)
         if not bool(np.all(np.abs(got - exact) <= allowed)):
             return False
     return True
@@ -169,5 +169,5 @@ def bound(d: int, query_norms: np.ndarray, query_errors: np.ndarray, max_norm: f
     qn = query_norms.astype(np.float64)
     xb = max_norm + copy_error
     qb = qn + query_errors
-    gamma = d * _U_F32 / (1.0 - d * _U_F32)
-    return query_errors * xb + qn * copy_error + gamma * qb * xb + _U_BF16 * qb * xb * (1.0 + gamma)
+    g = gamma(d)
+    return query_errors * xb + qn * copy_error + g * qb * xb + U_BF16 * qb * xb * (1.0 + g)

@@ -57,6 +57,7 @@ import faiss
 import numpy as np
 
 from citeproof.index import bf16
+from citeproof.index.rounding import gamma
 
 __all__ = [
     "MIN_BATCH",
@@ -85,7 +86,6 @@ SQ_SCREEN = 64
 SPLIT_MIN = 50_000
 _MAX_SCAN_THREADS = 4
 _BLOCK_SCORES = 1 << 24  # scores held at once (64 MB): the product runs over blocks of records
-_UNIT_ROUNDOFF = 2.0**-24  # float32
 _ERROR_BLOCK = 65_536  # vectors copied (and their error measured) at once
 
 
@@ -161,8 +161,7 @@ def _error_bound(d: int, query_norms: np.ndarray, max_norm: float) -> np.ndarray
     """How far two float32 dot products of length `d` summed in different orders can differ, per
     query: each is within gamma_d * sum|q_i x_i| <= gamma_d * |q| * |x| of the real value (Higham,
     Accuracy and Stability of Numerical Algorithms, 3.1), so twice that, doubled again for safety."""
-    gamma = d * _UNIT_ROUNDOFF / (1.0 - d * _UNIT_ROUNDOFF)
-    return 4.0 * gamma * query_norms.astype(np.float64) * max_norm
+    return 4.0 * gamma(d) * query_norms.astype(np.float64) * max_norm
 
 
 def _bf16_copy(x: np.ndarray) -> tuple[faiss.IndexScalarQuantizer, float]:
