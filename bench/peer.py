@@ -1,7 +1,7 @@
 """Side by side: citeproof against the peer checker hallucinator 0.2.2, offline, on the same records.
 
     python -m bench.peer [--sizes 31008,121000] [--model static-minilm] [--work /tmp/citeproof-peer]
-                         [--peer-python /work/peer/venv/bin/python] [--peer-workers 4] [--rebuild]
+                         [--peer-python /work/peer/venv/bin/python] [--peer-workers 4] [--rebuild] [--no-bf16]
 
 The peer (`pip install hallucinator==0.2.2`, AGPL, a Rust core behind PyO3) ships wheels for
 CPython 3.12 only, so it lives in its own venv (`python3.12 -m venv /work/peer/venv &&
@@ -21,7 +21,9 @@ the same dump `bench.scale` builds, so both tools hold exactly the same records)
   workers' start is not timed, as a service starts them once), also timed as one process alone; the
   peer `Validator.check(refs)` with its default 4 workers on a tokio runtime. Citeproof is timed end to end (BibTeX parsing and extraction
   included, `verify`), and also on its `verify_s` phase alone; the peer gets the entries already
-  parsed, so the end-to-end ratio is the one that favours the peer;
+  parsed, so the end-to-end ratio is the one that favours the peer. The ratio depends on the CPU: the
+  header names it and its bfloat16 instructions, each size says whether citeproof's batch screen
+  multiplied in bfloat16 (`citeproof.index.bf16`), and `--no-bf16` measures without it;
 * accuracy on the dev labels: DR, FPR, F1 (`bench.eval.scores`), flagged = citeproof's `mismatch`
   or `fabricated`; and DR per hallucination type for both.
 
@@ -72,7 +74,7 @@ from bench.scale import REAL_RECORDS
 from bench.scale import _dump as scale_dump
 from bench.synth import REAL_FILES
 from citeproof.connectors import read_records
-from citeproof.index import Index, build_index
+from citeproof.index import Index, bf16, build_index
 from citeproof.verifier import Verifier
 from citeproof.verifier.extract import extract_citations
 
@@ -340,9 +342,11 @@ def measure(size: int, args: argparse.Namespace, bib: str, labels: list[dict[str
     refs_path.write_text(json.dumps([refs[k] for k in keys], ensure_ascii=False), encoding="utf-8")
 
     index = Index(idx)
-    verifier = Verifier(index, today=BENCH_TODAY, workers=args.workers)
+    verifier = Verifier(index, today=BENCH_TODAY, workers=args.workers, bf16_screen=args.bf16)
     alone = Verifier(index, today=BENCH_TODAY)
     verifier.workers_ready(timeout=120)  # the workers' start is not timed: a service starts them once
+    if args.bf16:
+        bf16.load()  # waits for the caller's background load: passes are timed with it settled
     peer = PeerProcess(args.peer_python, db, refs_path, args.peer_workers)
     try:
         verifier.verify(bib)  # warm-up: model loaded, pages cached
@@ -377,6 +381,7 @@ def measure(size: int, args: argparse.Namespace, bib: str, labels: list[dict[str
         "cp_rows": rows_for(cp_by_key, labels), "peer_rows": rows_for(peer_by_key, labels),
         "peer_dbs": p["dbs"], "peer_failed": p["failed"], "peer_deterministic": len(peer_statuses) == 1,
         "peer_counts": {s: p["status"].count(s) for s in sorted(set(p["status"]))},
+        "bf16": bf16.ready(),
     }  # fmt: skip
 
 
@@ -395,7 +400,8 @@ def report(r: dict[str, Any]) -> None:
     alone = r["cp_alone"]
     print(
         f"    citeproof  {cp.rate:8.1f} references/s end to end, {r['workers']} processes "
-        f"({cp.n} citations; passes {_secs(cp.seconds)})"
+        f"({cp.n} citations; passes {_secs(cp.seconds)}; batch screen product in "
+        f"{'bfloat16' if r['bf16'] else 'float32'})"
     )
     print(f"    citeproof  {cpv.rate:8.1f} references/s verify phase only (extraction excluded)")
     print(f"    citeproof  {alone.rate:8.1f} references/s end to end, one process (passes {_secs(alone.seconds)})")
@@ -423,6 +429,19 @@ def _secs(xs: list[float]) -> str:
     return ", ".join(f"{x:.2f}s" for x in xs)
 
 
+def cpu_model() -> str:
+    """The CPU's name, and whether it has bfloat16 instructions (the batch screen's product runs on
+    them, `citeproof.index.bf16`), since ratios from one machine do not carry to another."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "CPU unknown"
+    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "CPU unknown")
+    flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
+    has = [f for f in ("avx512_bf16", "amx_bf16") if f in flags]
+    return f"{name} ({', '.join(has) if has else 'no bfloat16 instructions'})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=f"{REAL_RECORDS},121000")
@@ -442,6 +461,10 @@ def main() -> None:
     ap.add_argument(
         "--workers", type=int, default=0, help="citeproof's processes (Verifier(workers=N); 0: one per CPU core)"
     )
+    ap.add_argument(
+        "--no-bf16", dest="bf16", action="store_false",
+        help="citeproof's batch screen multiplies in float32 (Verifier(bf16_screen=False)): how much the bfloat16 product gives on this CPU",
+    )  # fmt: skip
     args = ap.parse_args()
     if not args.peer_python.exists():
         raise SystemExit(f"{args.peer_python} not found: python3.12 -m venv /work/peer/venv && "
@@ -451,7 +474,7 @@ def main() -> None:
     labels = [json.loads(x) for x in open(args.data / "dev_public.labels.jsonl", encoding="utf-8")]
     print(
         f"citeproof model {args.model} vs {PEER} (offline DBLP SQLite, {args.peer_workers} workers); "
-        f"{len(labels)} HALLMARK dev BibTeX entries; machine: {os.cpu_count()} CPUs (shared: read the ratios)"
+        f"{len(labels)} HALLMARK dev BibTeX entries; machine: {os.cpu_count()} CPUs, {cpu_model()} (shared: read the ratios)"
     )
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
         report(measure(size, args, bib, labels))
