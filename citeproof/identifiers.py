@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["arxiv_id_from", "norm_arxiv_id", "norm_doi"]
+__all__ = ["arxiv_id_from", "norm_arxiv_id", "norm_doi", "web_page"]
 
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 
@@ -58,3 +58,49 @@ def arxiv_id_from(doi: str | None, *urls: str | None) -> str | None:
             if found:
                 return found
     return None
+
+
+# Hosts where scholarly works are published or deposited: publishers, proceedings, preprint servers,
+# repositories and indexes. A URL on one of them (or on a university's site, or to a PDF) may be a
+# paper's page; `web_page` says a URL elsewhere is not.
+_SCHOLARLY_HOST_RE = re.compile(
+    r"(?:^|\.)(?:doi\.org|arxiv\.org|openreview\.net|aclanthology\.org|aclweb\.org|semanticscholar\.org|dblp\.org"
+    r"|neurips\.cc|nips\.cc|mlr\.press|jmlr\.org|thecvf\.com|ecva\.net|bmva\.org|aaai\.org|ijcai\.org|usenix\.org"
+    r"|vldb\.org|isca-speech\.org|isca-archive\.org|roboticsproceedings\.org|acm\.org|ieee\.org|springer\.com"
+    r"|springeropen\.com|biomedcentral\.com|wiley\.com|sciencedirect\.com|elsevier\.com|cell\.com|thelancet\.com"
+    r"|nature\.com|science\.org|sciencemag\.org|pnas\.org|nejm\.org|bmj\.com|jamanetwork\.com|plos\.org"
+    r"|frontiersin\.org|mdpi\.com|hindawi\.com|tandfonline\.com|sagepub\.com|cambridge\.org|oup\.com|jstor\.org"
+    r"|iop\.org|aps\.org|aip\.org|acs\.org|rsc\.org|annualreviews\.org|degruyter\.com|karger\.com|emerald\.com"
+    r"|informs\.org|siam\.org|ams\.org|projecteuclid\.org|biorxiv\.org|medrxiv\.org|chemrxiv\.org|psyarxiv\.com"
+    r"|osf\.io|ssrn\.com|researchgate\.net|academia\.edu|zenodo\.org|hal\.science|archives-ouvertes\.fr"
+    r"|ncbi\.nlm\.nih\.gov|europepmc\.org|nih\.gov|scholar\.google\.[a-z.]{2,6}|citeseerx\.ist\.psu\.edu"
+    r"|[a-z0-9-]+\.edu|[a-z0-9-]+\.edu\.[a-z]{2}|[a-z0-9-]+\.ac\.[a-z]{2})$",
+    re.IGNORECASE,
+)
+_URL_HOST_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]{0,10}:)?//(?:[^/?#@\s]{0,200}@)?([^/?#:@\s]{1,253})(?=[/?#:]|$)", re.IGNORECASE)
+
+
+def web_page(url: str | None) -> str | None:
+    """The host of `url` when it is an ordinary web page (a blog, a code repository, documentation, a
+    news site), not where a scholarly work is published: None for a URL on a publisher's, a
+    proceedings', a preprint server's, a repository's or a university's site, for a PDF, for a URL
+    holding a DOI, and for what is no URL.
+
+    Why: an index of bibliographic records holds no web pages, so a citation that locates its work
+    only by such a URL ("... Towards Data Science. https://towardsdatascience.com/...") is outside
+    what the index covers, however familiar its author's name."""
+    if not url:
+        return None
+    u = url.strip()
+    if "://" not in u[:12]:
+        u = "//" + u  # 'www.example.com/x' as MLA prints it
+    m = _URL_HOST_RE.match(u)
+    if m is None:
+        return None
+    host = m.group(1).lower().rstrip(".")
+    if "." not in host or _SCHOLARLY_HOST_RE.search(host) or _DOI_RE.search(u):
+        return None
+    path = u[m.end() :].split("?", 1)[0].split("#", 1)[0].lower()
+    if path.endswith(".pdf"):
+        return None
+    return host.removeprefix("www.")

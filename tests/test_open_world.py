@@ -81,3 +81,28 @@ def test_an_unknown_venue_in_the_index_field_is_still_impossible(verifier) -> No
     [r] = verifier.check([_cite(venue="International Conference on Neural Learning Networks", year=2021)])
     assert r.status is Status.fabricated
     assert any("is not a known venue" in x for x in r.reasons), r.reasons
+
+
+def test_a_work_located_by_a_web_page_is_outside_coverage(verifier) -> None:
+    # a blog post: its site's name is no venue of the index's field, and its author's name, known to the
+    # index, does not place a web page in an index of bibliographic records
+    assert verifier.index.coverage.author_count("Vaswani", "A")
+    for venue in ("Towards Data Science", None):
+        [r] = verifier.check([_cite("Getting started with PyTorch Lightning", venue=venue, year=2020,
+                                    authors=[Author(family="Vaswani", given="A")],
+                                    url="https://towardsdatascience.com/getting-started-with-pytorch-lightning")])
+        assert r.status is Status.unverifiable and r.out_of_coverage, (venue, r.reasons)
+        assert any("no web pages (the work is located at towardsdatascience.com)" in x for x in r.reasons), r.reasons
+    # without its URL the same citation is placed by its known author
+    [r] = verifier.check([_cite("Getting started with PyTorch Lightning", year=2020, authors=[Author(family="Vaswani", given="A")])])
+    assert r.status is Status.fabricated, r.reasons
+
+
+def test_a_scholarly_venue_or_page_is_judged_as_before_with_a_url(verifier) -> None:
+    # a venue named as a conference, or a URL on a proceedings' site, locates no web page
+    [r] = verifier.check([_cite(venue="International Conference on Neural Learning Networks", year=2021,
+                                url="https://icnln2021.org/papers/17")])
+    assert r.status is Status.fabricated and any("is not a known venue" in x for x in r.reasons), r.reasons
+    [r] = verifier.check([_cite(year=2021, authors=[Author(family="Vaswani", given="A")],
+                                url="https://proceedings.neurips.cc/paper/2021/hash/0123456789abcdef-Abstract.html")])
+    assert r.status is Status.fabricated, r.reasons

@@ -24,7 +24,7 @@ from citeproof.index.coverage import venue_key
 from citeproof.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
-from citeproof.verifier.decide import SETTLE_HINT, Context, decide, keeps_tentative, stated_venue
+from citeproof.verifier.decide import SETTLE_HINT, Context, decide, keeps_tentative, stated_venue, web_located
 from citeproof.verifier.venues import canonical_venue
 
 if TYPE_CHECKING:
@@ -199,8 +199,8 @@ class Verifier:
         month is held (a preprint cited without one: any month of its year; arXiv is placed by the
         index's arXiv months, not by a venue name, as records read from arXiv name no venue), its first
         author (family name and initial) is known to the index and it states a year the index holds
-        records of (unless it names a venue the index holds nothing of), or a scope declared complete
-        contains it. Returns the answer
+        records of (unless it names a venue of a field the index holds nothing of, or locates the work
+        only by a web page: `decide.web_located`), or a scope declared complete contains it. Returns the answer
         and, in words, what the index holds there."""
         cov = self.index.coverage
         n = len(self.index)
@@ -242,7 +242,12 @@ class Verifier:
             if count or cov.is_complete("arxiv"):
                 return True, [f"the index holds {count:,} arXiv records{of_year}"]
             held.append(f"{count} arXiv records{of_year}")
-        if c.authors and not foreign:
+        # a work located only by a web page (a blog post, a repository, documentation): the index holds
+        # no web pages, so neither does a name it knows place the work in it
+        web = web_located(c)
+        if web:
+            held.append(f"no web pages (the work is located at {web})")
+        if c.authors and not foreign and not web:
             # (a venue of another field, 'Journal of Applied Ecology': the index holds none of its works,
             # whoever wrote them; a name it knows from its own field does not place the work there)
             first = c.authors[0]

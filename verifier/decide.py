@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from citeproof.identifiers import norm_doi
+from citeproof.identifiers import norm_doi, web_page
 from citeproof.index.core import Hit
 from citeproof.models import Citation, CitationResult, FieldCheck, Record, Status, Suggestion
 from citeproof.verifier.compare import (
@@ -36,7 +36,9 @@ from citeproof.verifier.compare import (
 )
 from citeproof.verifier.venues import VenueMatch, canonical_venue, compare_venues, venue_words
 
-__all__ = ["SETTLE_HINT", "Assessment", "Cited", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix"]
+__all__ = [
+    "SETTLE_HINT", "Assessment", "Cited", "Context", "assess", "decide", "keeps_tentative", "known_doi_prefix", "web_located",
+]  # fmt: skip
 
 # Venues that publish without registering DOIs (OpenReview, PMLR, NeurIPS proceedings, JMLR/TMLR):
 # a DOI cited for one of their papers, other than its arXiv DOI, cannot be that paper's.
@@ -111,6 +113,28 @@ def stated_venue(c: Citation) -> str | None:
     """The venue a citation claims; a bare "Proceedings" or "In Conference" claims none."""
     words = set(venue_words(c.venue)) if c.venue else set()
     return c.venue if words - _GENERIC_VENUE_WORDS else None
+
+
+# Words by which a venue name says it is a scholarly one, not a website's or a blog's name.
+_SCHOLARLY_VENUE_WORDS = frozenset({
+    "conference", "journal", "symposium", "workshop", "transactions", "proceedings", "letters", "annals", "bulletin",
+    "review", "reviews", "congress", "colloquium",
+})  # fmt: skip
+
+
+def web_located(c: Citation) -> str | None:
+    """The host of the web page by which alone `c` locates its work (`identifiers.web_page`: a blog, a
+    repository, documentation): it gives no DOI, arXiv id, PMID or ISBN, and names no venue as a
+    scholarly one (a conference, a journal, proceedings). None otherwise.
+
+    Why: an index of bibliographic records holds no web pages, so such a work is outside its
+    coverage, and the name of the site it is on ('Towards Data Science', 'Medium') is no venue that
+    the index's field would list, so that the index not knowing it proves nothing."""
+    if c.doi or c.arxiv_id or c.pmid or c.isbn or not c.url:
+        return None
+    if c.venue and not _SCHOLARLY_VENUE_WORDS.isdisjoint(venue_words(c.venue)):
+        return None
+    return web_page(c.url)
 
 
 @dataclass
@@ -361,8 +385,11 @@ def _no_work_identified(c: Citation, assessments: list[Assessment], ctx: Context
     if unknown_venue:
         reasons.append(f"venue {cited_venue!r} is not a known venue")
     # impossible on its own: a future year, the identifier of another work, a venue that does not exist
-    # (unknown in the index's own field; one of a field the index does not hold may well exist)
-    impossible = bool(id_hits or year_problem or (unknown_venue and not ctx.venue_foreign(cited_venue or "")))
+    # (unknown in the index's own field; one of a field the index does not hold may well exist, and so
+    # may the website a work located by a web page is on)
+    impossible = bool(
+        id_hits or year_problem or (unknown_venue and not ctx.venue_foreign(cited_venue or "") and not web_located(c))
+    )
     if ctx.covers is not None and not impossible:
         covered, where = ctx.covers(c)
         if not covered:
