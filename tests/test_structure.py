@@ -264,6 +264,46 @@ def test_refer_endnote_records() -> None:
     ]
 
 
+# --- Wikipedia citation templates -------------------------------------------------------------------------------
+
+
+def test_citation_templates_in_wikipedia_prose() -> None:
+    text = (
+        "'''Residual networks''' add skip connections.<ref name=\"he\">{{cite journal |last1=He |first1=Kaiming "
+        "|last2=Zhang |first2=Xiangyu |last3=Ren |first3=Shaoqing |last4=Sun |first4=Jian |title=Deep Residual Learning "
+        "for Image Recognition |journal=[[Conference on Computer Vision and Pattern Recognition|CVPR]] |year=2016 "
+        "|doi=10.1109/CVPR.2016.90 |pages=770{{ndash}}778}}</ref> Attention came later.<ref>{{Cite conference"
+        "|vauthors=Vaswani A, Shazeer N, Parmar N|display-authors=etal|title=Attention Is All You Need"
+        "|conference=NeurIPS|date=December 2017}}</ref>\n\n"
+        "{{cite arXiv |author1=Tongzhou Wang |author2=Phillip Isola |title=''On the Learning and Learnability of "
+        "Quasimetrics'' |eprint=2206.15478 |class=cs.LG |year=2022}}\n\n"
+        "{{cite book |last=Bishop |first=Christopher M. |chapter=Graphical Models |title=Pattern Recognition and "
+        "Machine Learning |publisher=Springer |year=2006 |isbn=978-0-387-31073-2}}\n\n== References ==\n{{Reflist}}\n"
+    )
+    cites = extract_citations(text)
+    _exact(text, cites)
+    assert [(c.title, _families(c), c.year, c.venue) for c in cites] == [
+        ("Deep Residual Learning for Image Recognition", ["He", "Zhang", "Ren", "Sun"], 2016, "CVPR"),
+        ("Attention Is All You Need", ["Vaswani", "Shazeer", "Parmar"], 2017, "NeurIPS"),
+        ("On the Learning and Learnability of Quasimetrics", ["Wang", "Isola"], 2022, None),
+        ("Graphical Models", ["Bishop"], 2006, "Pattern Recognition and Machine Learning"),  # the chapter, in its book
+    ]
+    he, vaswani, wang, bishop = cites
+    assert he.doi == "10.1109/cvpr.2016.90" and he.authors[0].given == "Kaiming" and not he.et_al
+    assert vaswani.et_al and vaswani.authors[0].given.startswith("A")
+    assert wang.arxiv_id == "2206.15478" and wang.authors[1].given == "Phillip"
+    assert bishop.isbn == "9780387310732"
+    assert all(c.raw.startswith("{{") and c.raw.endswith("}}") for c in cites)
+
+
+def test_templates_that_cite_nothing_or_never_close_yield_nothing() -> None:
+    for text in (
+        "{{Reflist}} {{Infobox software |name=PyTorch |released=2016}} {{cite journal |volume=3 |pages=1-9}}",
+        "Broken: {{cite journal |title=Attention Is All You Need |year=2017 |journal=NeurIPS",
+    ):
+        assert read_structures(text).citations == []
+
+
 # --- nothing bibliographic, malformed blocks ------------------------------------------------------------------
 
 
@@ -343,6 +383,10 @@ _REF = {"title": "A paper on things", "authors": ["Ann Smith", "Bob Jones"], "ye
         "\\begin{thebibliography}{9}\n" + "\\bibitem{a} A. Smith. \\newblock A title here. \\newblock In {\\em Venue}, 2020.\n" * 14_000,
         "\\bibitem{a} " + "{" * 500_000,
         "```latex\n" + "\\bibitem{a} A. Smith. Title. 2020.\n" * 500 + "\\cite{a,a,a,a,a}\n" * 18_000 + "```",
+        "{{cite journal |title=A paper on things " * 50_000,
+        "{{cite journal |title=A paper on things |last1=Smith |first1=Ann |year=2020}}\n" * 20_000,
+        "{{cite journal |title=" + "{{" * 200_000,
+        "{{cite journal |title=" + "[[a|" * 100_000 + "}}",
     ],
     ids=lambda t: repr(t[:24]),
 )

@@ -1,4 +1,5 @@
-"""Read the structured blocks of an answer: JSON, YAML, HTML, LaTeX bibliographies, RIS and EndNote, headed tables.
+"""Read the structured blocks of an answer: JSON, YAML, HTML, LaTeX bibliographies, RIS and EndNote, headed
+tables, Wikipedia citation templates.
 
 Asked for "structured" output, an LLM writes its references as a JSON array of objects (fenced or not,
 perhaps under a "references" key), YAML or "Title: ... / Authors: ..." blocks, an HTML `<ol>` or
@@ -15,7 +16,9 @@ fields are spread over lines or hidden in markup), so they are read here first, 
   `<li>`, `<dd>`, `<p>`, `<table>` rows under a `<th>` header, `<cite>`, `<a href>`, fields named by
   `class`), LaTeX (`\\bibitem` bodies converted with pylatexenc, then read by `refparse`), and the
   tagged exchange formats reference managers and LLMs asked for them write, RIS ('TY  - JOUR',
-  'AU  - ...', 'ER  -') and refer/EndNote ('%0 ...', '%A ...', '%T ...'), their tags read as keys;
+  'AU  - ...', 'ER  -') and refer/EndNote ('%0 ...', '%A ...', '%T ...'), their tags read as keys, and
+  Wikipedia's citation templates ('{{cite journal |last1=... |title=... }}'), wherever they are,
+  their parameters read by name;
 * where a structure names its fields (JSON and YAML keys, a table header, `<cite>`, a `class`), they
   are taken from it: keys and headers are matched by meaning (`_roles`: "Paper", "Author(s)",
   "Published", "Journal/Conference", "container-title", "paperTitle" ...), authors may be a string, a
@@ -1586,6 +1589,172 @@ def _md_table(text: str, lines: list[tuple[int, int]], l0: int, l1: int, budget:
     return (cites, spans) if cites else ([], [])
 
 
+# --- Wikipedia citation templates ---------------------------------------------------------------------------------
+
+# Asked for references for a Wikipedia article, an LLM writes Citation Style 1/2 templates, often inside
+# '<ref>' tags in the prose: '{{cite journal |last1=He |first1=Kaiming |title=... |journal=... |year=2016
+# |doi=...}}', '{{Cite arXiv |eprint=1706.03762 ...}}', '{{citation |...}}'. Their parameters name the
+# fields, so they are read by name here; numbered name parameters ('last2', 'first2', 'author3') give the
+# author list in order.
+_TEMPLATE_RE = re.compile(r"\{\{[ \t\n]{0,4}(?:[Cc]ite[ _]{1,2}[A-Za-z][A-Za-z ]{0,24}?|[Cc]itation|[Vv]cite[ _][A-Za-z]{2,20})[ \t\n]{0,4}\|")
+MAX_TEMPLATE_CHARS = 6000  # a longer template is junk or an attack: its end is not looked for further
+_TEMPLATE_TOKEN_RE = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
+_WIKI_LINK_RE = re.compile(r"\[\[(?:[^\[\]|]{0,300}\|)?([^\[\]|]{0,300})\]\]")
+_WIKI_EXT_LINK_RE = re.compile(r"\[(?:https?:)?//[^\s\]]{1,2000}[ \t]+([^\]]{1,500})\]")
+_WIKI_MARKUP_RE = re.compile(r"'{2,5}|<[^<>]{0,200}>|\{\{[^{}]{0,200}\}\}")
+_PARAM_NUMBER_RE = re.compile(r"\d{1,3}")
+# parameter (without its number, '_' read as '-') -> the field it gives
+_TEMPLATE_PARAMS: dict[str, str] = {
+    "title": "title", "chapter": "chapter", "contribution": "chapter", "entry": "chapter", "article": "chapter",
+    "last": "family", "surname": "family", "author-last": "family", "author-surname": "family",
+    "first": "given", "given": "given", "author-first": "given", "author-given": "given",
+    "author": "author", "authors": "authors", "vauthors": "authors", "people": "authors",
+    "display-authors": "display-authors",
+    "year": "year", "date": "date", "publication-date": "date",
+    "journal": "venue", "book-title": "venue", "booktitle": "venue", "conference": "venue", "work": "venue",
+    "periodical": "venue", "magazine": "venue", "newspaper": "venue", "website": "venue", "encyclopedia": "venue",
+    "encyclopaedia": "venue", "series": "venue",
+    "doi": "doi", "arxiv": "arxiv", "eprint": "arxiv", "pmid": "pmid", "isbn": "isbn", "url": "url",
+    "chapter-url": "url",
+}  # fmt: skip
+# the venue parameter preferred when a template has several ('conference' names the meeting, 'book-title' its proceedings)
+_VENUE_ORDER = ("journal", "book-title", "booktitle", "conference", "periodical", "magazine", "encyclopedia",
+                "encyclopaedia", "work", "newspaper", "website", "series")  # fmt: skip
+
+
+def _template_end(text: str, a: int) -> int:
+    """Where the template whose body starts at `a` (after '{{cite ...|') ends (after its '}}'), or -1:
+    nested templates ('{{!}}', '{{doi|...}}') and links ('[[a|b]]') are skipped whole."""
+    depth, links = 1, 0
+    limit = min(len(text), a + MAX_TEMPLATE_CHARS)
+    for m in _TEMPLATE_TOKEN_RE.finditer(text, a, limit):
+        tok = m.group()
+        if tok == "{{":
+            depth += 1
+        elif tok == "}}":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif tok == "[[":
+            links += 1
+        elif tok == "]]":
+            links = max(0, links - 1)
+    return -1
+
+
+def _template_params(text: str, a: int, b: int) -> list[tuple[str, str, int]]:
+    """The 'name=value' parameters of a template body `text[a:b]` (without its closing '}}'): name
+    (lower case, '_' as '-'), value with its wiki markup removed, and where the name starts."""
+    parts: list[tuple[int, int]] = []
+    depth, links, start = 0, 0, a
+    for m in _TEMPLATE_TOKEN_RE.finditer(text, a, b):
+        tok = m.group()
+        if tok == "{{":
+            depth += 1
+        elif tok == "}}":
+            depth = max(0, depth - 1)
+        elif tok == "[[":
+            links += 1
+        elif tok == "]]":
+            links = max(0, links - 1)
+        elif depth == 0 and links == 0:  # '|' between parameters
+            parts.append((start, m.start()))
+            start = m.end()
+    parts.append((start, b))
+    out: list[tuple[str, str, int]] = []
+    for s, e in parts:
+        eq = text.find("=", s, e)
+        if eq < 0:
+            continue
+        name = text[s:eq].strip().lower().replace("_", "-")
+        if not name or len(name) > 40:
+            continue
+        value = _WIKI_LINK_RE.sub(r"\1", text[eq + 1 : e])
+        value = _WIKI_EXT_LINK_RE.sub(r"\1", value)
+        value = _WIKI_MARKUP_RE.sub("", value)
+        out.append((name, clean_text(html.unescape(value)), s + len(text[s:eq]) - len(text[s:eq].lstrip())))
+    return out
+
+
+def _template_fields(params: list[tuple[str, str, int]]) -> _Fields:
+    """A template's parameters as a reference's fields."""
+    f = _Fields()
+    values: dict[str, str] = {}
+    names: dict[int, dict[str, str]] = {}  # author number -> 'family' / 'given' / 'author'
+    author_lists: list[str] = []
+    for name, value, _ in params:
+        if not value:
+            continue
+        digits = _PARAM_NUMBER_RE.search(name)
+        base = _PARAM_NUMBER_RE.sub("", name).replace("--", "-").strip("-") if digits else name
+        field_ = _TEMPLATE_PARAMS.get(base)
+        if field_ is None:
+            continue
+        if field_ in ("family", "given", "author"):
+            names.setdefault(int(digits.group()) if digits else 1, {}).setdefault(field_, value)
+        elif field_ == "authors":
+            author_lists.append(value)
+        elif field_ == "venue":
+            values.setdefault("venue:" + base, value)
+        else:
+            values.setdefault(field_, value)
+    for n in sorted(names):
+        parts = names[n]
+        if parts.get("family"):
+            f.authors.append(Author(family=parts["family"], given=parts.get("given", "")))
+        elif parts.get("author"):
+            got, more = parse_authors(parts["author"])
+            f.authors.extend(got)
+            f.et_al = f.et_al or more
+    if not f.authors and author_lists:
+        f.authors, f.et_al = parse_authors(author_lists[0])
+    if values.get("display-authors", "").replace(" ", "").lower() in ("etal", "et-al", "etal."):
+        f.et_al = True
+    title, chapter = values.get("title"), values.get("chapter")
+    venue = next((values["venue:" + k] for k in _VENUE_ORDER if "venue:" + k in values), None)
+    if chapter:  # a chapter of a book, an entry of an encyclopedia: the chapter is the work, in the book
+        title, venue = chapter, title or venue
+    f.title = _title_text(title) if title else None
+    f.venue = venue
+    f.year = find_year(values["year"]) if "year" in values else None
+    if f.year is None and "date" in values:
+        f.year = find_year(values["date"])
+    f.doi = norm_doi(values.get("doi"))
+    f.arxiv_id = norm_arxiv_id(values.get("arxiv"))
+    pmid = re.sub(r"\D", "", values.get("pmid", ""))
+    f.pmid = pmid if 0 < len(pmid) <= 9 else None
+    f.isbn = norm_isbn(values["isbn"]) if "isbn" in values else None
+    if "url" in values:
+        f.url = values["url"].split()[0]
+        f.add_url(f.url)
+    return f
+
+
+def _template_citations(text: str, budget: _Budget) -> tuple[list[Citation], list[tuple[int, int]]]:
+    """Citation templates ('{{cite journal |...}}'), wherever they are; each span is the whole template."""
+    if "{{" not in text:
+        return [], []
+    cites: list[Citation] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        m = _TEMPLATE_RE.search(text, pos)
+        if m is None or not budget.attempt():
+            break
+        end = _template_end(text, m.end())
+        if end < 0:
+            pos = m.end()
+            continue
+        pos = end
+        f = _template_fields(_template_params(text, m.end(), end - 2))
+        if not _accept(f, in_list=True):
+            continue
+        cites.append(f.citation(text, m.start(), end))
+        spans.append((m.start(), end))
+        budget.entries -= 1
+    return cites, spans
+
+
 # --- blocks -----------------------------------------------------------------------------------------------------
 
 
@@ -1680,9 +1849,12 @@ def read_structures(text: str) -> Structures:
         claimed.append(region or (min(s for s, _ in spans), max(e for _, e in spans)))
 
     lc, ls = _latex_citations(text, budget)
-    out.citations.extend(lc)
-    out.spans.extend(ls)
-    latex_regions = sorted(ls)
+    tc, ts = _template_citations(text, budget)  # (in a LaTeX entry none is expected; none is read twice)
+    tc = [c for c in tc if not any(s <= c.start < e for s, e in ls)]
+    ts = [(c.start, c.end) for c in tc]
+    out.citations.extend(lc + tc)
+    out.spans.extend(ls + ts)
+    latex_regions = sorted(ls + ts)  # read wherever they are: the block readers leave them alone
     if latex_regions:
         merged = [latex_regions[0]]
         for s, e in latex_regions[1:]:
