@@ -33,6 +33,7 @@ __all__ = [
     "NAME_SUFFIXES",
     "NARRATIVE_PARTICLES",
     "NARRATIVE_PARTICLE_PATTERN",
+    "OTHERS_PATTERN",
     "PARTICLES",
     "PROSE_PARTICLES",
     "PROSE_PARTICLE_PATTERN",
@@ -132,9 +133,20 @@ German write it ("y colaboradores", "e colaboradores", "et collaborateurs", "e c
 Kollegen"). Like "et al.", it sets `et_al` on the author list."""
 
 
-ET_AL_AFTER_NAMES_PATTERN: str = r"(?:et\.?\s{0,3}al\b|(?:and|&)\s{1,3}others\b|" + COLLEAGUES_PATTERN + r"|等人|ほか)"
+OTHERS_PATTERN: str = (
+    r"(?:u\.\s{0,2}a\.|und\s{1,3}andere|m\.\s{0,2}fl\.|og\s{1,3}andre|och\s{1,3}andra|en\s{1,3}anderen"
+    r"|y\s{1,3}otros|e\s{1,3}outros|e\s{1,3}altri|et\s{1,3}coll\.|i\s{1,3}in\.|a\s{1,3}kol\.|и\s{1,3}др\.)"
+)
+""""And others" in the other languages reference lists are written in, as a non-capturing regex
+fragment: German "u. a." / "und andere", Swedish, Danish and Norwegian "m.fl.", "och andra", "og
+andre", Dutch "en anderen", Spanish "y otros", Portuguese "e outros", Italian "e altri", French "et
+coll.", Polish "i in.", Czech "a kol.", Russian "и др.". Like "et al.", it sets `et_al` on the author
+list ("Akula, A. R. u. a. (2021)": the first author, not a given name "u. a.")."""
+
+
+ET_AL_AFTER_NAMES_PATTERN: str = r"(?:et\.?\s{0,3}al\b|(?:and|&)\s{1,3}others\b|" + COLLEAGUES_PATTERN + r"|" + OTHERS_PATTERN + r"|等人|ほか)"
 """What ends a first author's name and stands for the others, right after it: "et al.", "and others",
-`COLLEAGUES_PATTERN`, and Chinese 等人 and Japanese ほか ("Vaswani 等人 (2017)"). Non-capturing; match it
+`COLLEAGUES_PATTERN`, `OTHERS_PATTERN`, and Chinese 等人 and Japanese ほか ("Vaswani 等人 (2017)"). Non-capturing; match it
 case-insensitively."""
 
 

@@ -135,6 +135,37 @@ def test_vancouver() -> None:
     assert [(a.family, a.given) for a in cites[1].authors][:2] == [("Zbontar", "J"), ("Jing", "L")]
 
 
+
+def test_gb_t_7714() -> None:
+    # the Chinese national standard: a type code after the title ('[C]' a proceedings paper, '[J]' a journal
+    # article, '[EB/OL]' online), '//' before the proceedings, an access date in brackets
+    refs = [
+        "DHARIWAL P, NICHOL A. Diffusion models beat GANs on image synthesis[C]//Advances in Neural Information "
+        "Processing Systems. 2021, 34: 8780-8794.",
+        "ZBONTAR J, JING L, MISRA I, et al. Barlow twins: self-supervised learning via redundancy reduction[C]//"
+        "International Conference on Machine Learning. PMLR, 2021: 12310-12320.",
+        "MARQUES-SILVA J, IGNATIEV A. Delivering trustworthy AI through formal XAI[J]. Proceedings of the AAAI "
+        "Conference on Artificial Intelligence, 2022, 36(11): 12342-12350.",
+        "AITCHISON L. A statistical theory of cold posteriors in deep neural networks[EB/OL]. (2021-01-01)"
+        "[2024-05-01]. https://openreview.net/forum?id=Rd138pWXMvG.",
+    ]
+    text = "参考文献\n\n" + "\n".join(f"[{i}] {r}" for i, r in enumerate(refs, 1))
+    cites = _check(text, refs, [DHARIWAL, ZBONTAR, MARQUES, AITCHISON])
+    assert [c.venue for c in cites[:3]] == [
+        "Advances in Neural Information Processing Systems",
+        "International Conference on Machine Learning. PMLR",
+        "Proceedings of the AAAI Conference on Artificial Intelligence",
+    ]
+    assert cites[1].et_al and [a.family for a in cites[1].authors] == ["ZBONTAR", "JING", "MISRA"]
+
+
+def test_and_others_in_other_languages() -> None:
+    # 'u. a.' (German), 'm.fl.' (Swedish), 'и др.' (Russian) ... end the author list as 'et al.' does
+    for others in ("u. a.", "u.a.", "m.fl.", "i in.", "и др.", "y otros", "e altri"):
+        ref = f"Dhariwal, P., Nichol, A. {others} (2021): Diffusion Models Beat GANs on Image Synthesis. In: NeurIPS."
+        (c,) = _check(_answer([ref], marker="- "), [ref], [DHARIWAL])
+        assert c.et_al and [(a.family, a.given) for a in c.authors] == [("Dhariwal", "P."), ("Nichol", "A.")], others
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

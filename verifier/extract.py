@@ -59,6 +59,7 @@ from citeproof.verifier.venues import canonical_venue
 from citeproof.vocabulary import (
     COLLEAGUES_PATTERN,
     NARRATIVE_PARTICLE_PATTERN,
+    OTHERS_PATTERN,
     PROSE_PARTICLE_PATTERN,
     PROSE_PARTICLES,
     YEAR,
@@ -148,7 +149,7 @@ _AUTHOR_YEAR_RE = re.compile(
 # A family name in running text: 'Vaswani', 'van der Maaten', "d'Amore", 'Álvarez'.
 _FAMILY = rf"(?:{NARRATIVE_PARTICLE_PATTERN}\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
-    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\s{COLLEAGUES_PATTERN}))"
+    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\s{COLLEAGUES_PATTERN}|\s{OTHERS_PATTERN}))"
     r"(?:['’]s|(?<=s)['’])?\s\((" + YEAR + r")[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
 )
 # 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
@@ -186,7 +187,7 @@ _NAME = rf"(?:{PROSE_PARTICLE_PATTERN}\s)*{_NAME_TOKEN}(?:\s(?:{PROSE_PARTICLE_P
 # match is unambiguous and the regex never backtracks far.
 _PROSE_NAMES = (
     rf"{_NAME}(?:(?:,\s{{1,2}}(?:and\s|&\s)?|\s(?:and|&)\s){_NAME}){{0,40}}"
-    rf"(?:,?\s(?:et\s?al\.?|and\sothers|{COLLEAGUES_PATTERN}))?"
+    rf"(?:,?\s(?:et\s?al\.?|and\sothers|{COLLEAGUES_PATTERN}|{OTHERS_PATTERN}))?"
 )
 # After a quoted or italic title: 'by A and B (Venue, 2021)' ...
 # (or '(ICLR 2021) by A and B')
@@ -1214,7 +1215,8 @@ def _fix_fields(ref: ParsedReference, s: str) -> ParsedReference:
     * one bare word right before a marked title is a label ('Mnemonic: "..."') or a sentence's first
       word ('The "OneLove" campaign ...', 'Open "This PC" ...'), not an author, whom references set
       off by punctuation ('Anonymous, "Title"', 'Aitchison (2021)');
-    * an 'author' that is a venue ('NeurIPS 2017: "Title" by ...') is the venue;
+    * an 'author' that is a venue ('NeurIPS 2017: "Title" by ...') is the venue (not one in capitals with
+      initials: 'AITCHISON L.');
     * authors after the venue and year ('Title — NeurIPS 2017 — Vaswani, Shazeer, Parmar et al.',
       'NeurIPS 2017: "Title" by Ashish Vaswani et al.'): the first later part that is a list of names
       (two or more, 'et al.', or after 'by')."""
@@ -1223,7 +1225,8 @@ def _fix_fields(ref: ParsedReference, s: str) -> ParsedReference:
         if label and fold(label.group(1)) == fold(ref.authors[0].family):
             ref.authors = []
     venue_authors = None
-    if ref.authors and all(canonical_venue(a.family) or sum(ch.isupper() for ch in a.family[1:]) >= 2 for a in ref.authors):
+    # (a name in capitals with its initials is a name: 'AITCHISON L.' as GB/T 7714 and some journals write it)
+    if ref.authors and all(canonical_venue(a.family) or (not a.given and sum(ch.isupper() for ch in a.family[1:]) >= 2) for a in ref.authors):
         venue_authors = " ".join(a.family for a in ref.authors)
         ref.authors, ref.et_al = [], False
     if ref.authors or not ref.title:

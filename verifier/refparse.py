@@ -370,6 +370,20 @@ _PAGES_TAIL_CHARS = "0123456789 \t:;–-(),."
 _PAGES_WORD_RE = re.compile(r"\b(?:vol|no|pp|p)\.?$", re.IGNORECASE)
 _NOISE_RE = re.compile(r"\b(?:available at|available from|retrieved from|accessed|url|\[online\]|online)\b.{0,80}$", re.IGNORECASE)
 _EMPHASIS_MARK_RE = re.compile(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+# GB/T 7714, the Chinese national standard, as Chinese journals and LLMs answering in Chinese write it: a
+# document type code in brackets right after the title ('[J]' journal article, '[C]' proceedings paper,
+# '[M]' book, '[D]' thesis, '[EB/OL]' online resource ...), and '//' before the container of a part:
+# 'HE K, ZHANG X, et al. Deep residual learning for image recognition[C]//Proceedings of CVPR. 2016: 770-778.'
+_GBT_TYPE_RE = re.compile(
+    r"(?<=[^\s\[\]])[ \t]?\[(?:J|C|M|D|R|S|P|N|A|Z|G|K|EB|DB|CP|DS|CM)(?:/(?:OL|CD|MT|DK))?\][ \t]?(//)?[ \t]?"
+)
+
+_GBT_ACCESSED_RE = re.compile(r"\[(?:1[89]|20)\d\d-\d\d?-\d\d?\]")
+
+
+def _gbt_cut(m: re.Match[str]) -> str:
+    """A GB/T 7714 type code read as the end of the title, its '//' as 'In:'."""
+    return ". In: " if m.group(1) else ". "
 
 
 def _strip_markup(s: str) -> str:
@@ -613,6 +627,10 @@ def parse_reference(s: str) -> ParsedReference:
     w = strip_markup(w)  # HTML entities ('d&apos;Amore') and tags
     if ". . ." in w:  # APA's ellipsis in a long author list ('Zhao, C., . . . Wang, D.') is no sentence end
         w = w.replace(". . .", "     ")
+    if "]" in w:
+        w, gbt = _GBT_TYPE_RE.subn(_gbt_cut, w)
+        if gbt:  # its access date, '(2017-06-12)[2024-01-01]', is not when the work appeared
+            w = _GBT_ACCESSED_RE.sub(" ", w)
     label = _LABEL_RE.match(w)
     if label:  # "**Transformer**: Vaswani et al. ..." - the bullet's label is not part of the reference
         w = " " * label.end() + w[label.end() :]
