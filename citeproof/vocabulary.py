@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "AND_AFTER_INITIAL_PATTERN",
     "CASELESS_PARTICLES",
     "COLLEAGUES_PATTERN",
     "ET_AL_AFTER_NAMES_PATTERN",
@@ -142,6 +143,13 @@ fragment: German "u. a." / "und andere", Swedish, Danish and Norwegian "m.fl.", 
 andre", Dutch "en anderen", Spanish "y otros", Portuguese "e outros", Italian "e altri", French "et
 coll.", Polish "i in.", Czech "a kol.", Russian "и др.". Like "et al.", it sets `et_al` on the author
 list ("Akula, A. R. u. a. (2021)": the first author, not a given name "u. a.")."""
+
+
+AND_AFTER_INITIAL_PATTERN: str = r"(?:y|e|et|en|och|og|i|и|und|and)"
+""""And" between two authors in the languages reference lists are written in (Spanish "y", Portuguese
+and Italian "e", French "et", Dutch "en", Swedish "och", Danish and Norwegian "og", Polish "i",
+Russian "и", German "und"), as a non-capturing regex fragment. It separates names only right after
+an initial's full stop ("Zhou, X. y Ji, B."): elsewhere it may be part of a name ("Ortega y Gasset")."""
 
 
 ET_AL_AFTER_NAMES_PATTERN: str = r"(?:et\.?\s{0,3}al\b|(?:and|&)\s{1,3}others\b|" + COLLEAGUES_PATTERN + r"|" + OTHERS_PATTERN + r"|等人|ほか)"

@@ -166,6 +166,24 @@ def test_and_others_in_other_languages() -> None:
         (c,) = _check(_answer([ref], marker="- "), [ref], [DHARIWAL])
         assert c.et_al and [(a.family, a.given) for a in c.authors] == [("Dhariwal", "P."), ("Nichol", "A.")], others
 
+def test_and_and_in_in_other_languages() -> None:
+    # 'y', 'et', 'und', 'e', 'en', 'och' join the last two names after an initial; 'En', 'Dans', 'Im', 'W:'
+    # stand for 'In' before the venue; a mention's names may be joined by them too
+    for conj, into in (("y", "En"), ("et", "Dans"), ("und", "In:"), ("e", "Em"), ("en", "In"), ("och", "I"), ("i", "W:")):
+        ref = f"Dhariwal, P. {conj} Nichol, A. (2021). Diffusion Models Beat GANs on Image Synthesis. {into} NeurIPS."
+        (c,) = _check(_answer([ref], marker="- "), [ref], [DHARIWAL])
+        assert [(a.family, a.given) for a in c.authors] == [("Dhariwal", "P."), ("Nichol", "A.")], conj
+        if into != "I":  # (Swedish 'I' is also a pronoun: not read as 'In')
+            assert c.venue == "NeurIPS", (into, c.venue)
+    for text in ("Según Dhariwal y Nichol (2021), la difusión supera a las GAN.",
+                 "Selon Dhariwal et Nichol (2021), la diffusion bat les GAN."):
+        (c,) = extract_citations(text)
+        assert [a.family for a in c.authors] == ["Dhariwal", "Nichol"] and c.year == 2021 and not c.et_al
+    # not after an initial, 'y' may be part of a family name
+    (c,) = extract_citations("- Ortega y Gasset, J. (1930). La rebelión de las masas. Revista de Occidente.")
+    assert len(c.authors) == 1 and "Gasset" in c.authors[0].family
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

@@ -57,6 +57,7 @@ from citeproof.verifier.structure import Structures, read_structures
 from citeproof.verifier.tagged import TaggedUnit, read_tagged
 from citeproof.verifier.venues import canonical_venue
 from citeproof.vocabulary import (
+    AND_AFTER_INITIAL_PATTERN,
     COLLEAGUES_PATTERN,
     NARRATIVE_PARTICLE_PATTERN,
     OTHERS_PATTERN,
@@ -149,7 +150,7 @@ _AUTHOR_YEAR_RE = re.compile(
 # A family name in running text: 'Vaswani', 'van der Maaten', "d'Amore", 'Álvarez'.
 _FAMILY = rf"(?:{NARRATIVE_PARTICLE_PATTERN}\s){{0,3}}(?:[a-z]{{1,2}}['’])?{_UP}[\w'’\-]{{1,40}}"
 _NARRATIVE_RE = re.compile(
-    rf"(?<![\w'’])({_FAMILY}(?:\s(?:and|&)\s{_FAMILY}|\set\.?\sal\.?|\s{COLLEAGUES_PATTERN}|\s{OTHERS_PATTERN}))"
+    rf"(?<![\w'’])({_FAMILY}(?:\s(?:&|{AND_AFTER_INITIAL_PATTERN})\s{_FAMILY}|\set\.?\sal\.?|\s{COLLEAGUES_PATTERN}|\s{OTHERS_PATTERN}))"
     r"(?:['’]s|(?<=s)['’])?\s\((" + YEAR + r")[a-z]?\)"  # "Smith et al.'s (2020)", "Smith and colleagues' (2020)"
 )
 # 'Liu (2023) shows ...': one name and a year. Too weak to be a citation on its own ('Python (2023)'),
@@ -1539,10 +1540,15 @@ def _names_fields(names: str) -> _NamesFields:
     return {"authors": list(authors), "et_al": et_al}
 
 
+# 'Zhou y Ji', 'Zhou et Ji', 'Müller und Schmidt': in a mention's names, 'and' in another language
+# between two names ('et al.' is not: a capital follows)
+_OTHER_AND_RE = re.compile(r"\s(?:" + AND_AFTER_INITIAL_PATTERN + r")\s(?=[^\W\d_a-z])")
+
+
 @lru_cache(maxsize=4096)
 def _parsed_names(names: str) -> tuple[tuple[Author, ...], bool]:
     # Cached: an answer names the same authors again and again ('Smith et al. (2020)').
-    authors, et_al = parse_authors(names)
+    authors, et_al = parse_authors(_OTHER_AND_RE.sub(" and ", names))
     return tuple(authors), et_al
 
 
@@ -1580,7 +1586,7 @@ def _names_ok(s: str) -> bool:
     """Names in an inline citation: name-shaped, and not an acronym such as a venue ('ICLR', 'NeurIPS';
     'LeCun' and 'McDonald' have one inner capital and pass)."""
     words = [w for w in re.split(r"[\s,&]+", s) if w and w not in ("and", "et", "al", "al.")]
-    return bool(words) and looks_like_names(s) and not any(sum(ch.isupper() for ch in w[1:]) >= 2 for w in words)
+    return bool(words) and looks_like_names(_OTHER_AND_RE.sub(" and ", s)) and not any(sum(ch.isupper() for ch in w[1:]) >= 2 for w in words)
 
 
 _IN_GAP_RE = re.compile(r",?\s{1,3}(?:in|en|em|dans|im)\s{1,3}")  # (and as Spanish, French, Portuguese, German write it)

@@ -18,7 +18,13 @@ from functools import lru_cache
 
 from citeproof.models import Author
 from citeproof.text import clean_text, fold, single_spaced
-from citeproof.vocabulary import COLLEAGUES_PATTERN, NAME_SUFFIXES, OTHERS_PATTERN, PARTICLES
+from citeproof.vocabulary import (
+    AND_AFTER_INITIAL_PATTERN,
+    COLLEAGUES_PATTERN,
+    NAME_SUFFIXES,
+    OTHERS_PATTERN,
+    PARTICLES,
+)
 
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 
@@ -34,7 +40,10 @@ _ET_AL_RE = re.compile(
     r"|\betc\b\.?|(?<=\s)(?:等人|ほか)(?=[\s(,]|$))",  # (Chinese, Japanese: 'Vaswani 等人')
     re.IGNORECASE,
 )
-_SEP_RE = re.compile(r"(?=[\s;,&au])\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}")
+_SEP_RE = re.compile(
+    r"(?=[\s;,&au])(?:\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}"
+    r"|(?<=\.)\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_]))"  # 'Zhou, X. y Ji, B.'
+)
 # Function words and frequent title words: a piece containing one is a title, not a name.
 _NOT_NAME_WORDS = frozenset(
     {"a", "an", "the", "of", "for", "with", "is", "are", "on", "in", "to", "via", "from", "by", "at",
@@ -153,7 +162,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
     pos, sep = 0, ""
     for m in _SEP_RE.finditer(s):
         out.append((s[pos:m.start()].strip(), sep))
-        sep, pos = m.group(1).lower(), m.end()
+        sep, pos = (m.group(1) or m.group(2)).lower(), m.end()
     out.append((s[pos:].strip(), sep))
     return [(p, sp) for p, sp in out if p.strip(" .")]
 

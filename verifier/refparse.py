@@ -27,7 +27,7 @@ from citeproof.identifiers import arxiv_id_from, norm_arxiv_id, norm_doi
 from citeproof.models import Author
 from citeproof.text import clean_text, has_letters, latex_to_unicode, strip_markup
 from citeproof.verifier.names import looks_like_names, parse_authors
-from citeproof.vocabulary import CASELESS_PARTICLES, YEAR
+from citeproof.vocabulary import AND_AFTER_INITIAL_PATTERN, CASELESS_PARTICLES, YEAR
 
 __all__ = ["Identifier", "ParsedReference", "acl_doi", "find_identifiers", "find_year", "norm_isbn", "parse_reference"]
 
@@ -365,7 +365,11 @@ _ABBREVIATIONS = frozenset(
 _HYPHEN_INITIALS_RE = re.compile(r"(?:[^\W\d_]\.?-){1,3}[^\W\d_]")  # "D.-C", "J-B"
 _LEAD_PAREN_RE = re.compile(r"\(([^()\n]{2,300})\)")
 _EDITION_RE = re.compile(r"^\s{0,3}\((?:[^()\d]{0,10}\d{0,3}[^()\d]{0,20})\)")  # "(2nd ed.)", "(Vol. 26)"
-_IN_RE = re.compile(r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b)\s{0,3}", re.IGNORECASE)
+# ('In:' as Spanish, French, Portuguese, German, Italian, Polish and Russian lists write it: 'En NeurIPS', 'Dans', 'W:')
+_IN_RE = re.compile(
+    r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b|(?:en|dans|em|im|nel|na)\b:?|(?:w|в)\s{0,3}:)\s{0,3}",
+    re.IGNORECASE,
+)
 _PAGES_TAIL_CHARS = "0123456789 \t:;–-(),."
 _PAGES_WORD_RE = re.compile(r"\b(?:vol|no|pp|p)\.?$", re.IGNORECASE)
 _NOISE_RE = re.compile(r"\b(?:available at|available from|retrieved from|accessed|url|\[online\]|online)\b.{0,80}$", re.IGNORECASE)
@@ -491,7 +495,7 @@ def _is_caps(tok: str) -> bool:
     return 1 <= len(tok) <= 3 and tok.isalpha() and tok.isupper()
 
 
-_PIECE_SEP_RE = re.compile(r",\s|;\s|\s&\s|\sand\s")
+_PIECE_SEP_RE = re.compile(r",\s|;\s|\s&\s|\s(?:and|und)\s|(?<=\.)\s" + AND_AFTER_INITIAL_PATTERN + r"\s(?=[^\W\d_])")
 _INITIALS_RE = re.compile(r"(?:[^\W\d_]\.-?){1,4}")
 _INITIAL_GAP_RE = re.compile(r"(?<![\w.])[^\W\d_]\.:?\s")  # 'A. ', and 'A.: ' (Springer LNCS)
 
