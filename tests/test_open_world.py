@@ -106,3 +106,25 @@ def test_a_scholarly_venue_or_page_is_judged_as_before_with_a_url(verifier) -> N
     [r] = verifier.check([_cite(year=2021, authors=[Author(family="Vaswani", given="A")],
                                 url="https://proceedings.neurips.cc/paper/2021/hash/0123456789abcdef-Abstract.html")])
     assert r.status is Status.fabricated, r.reasons
+
+
+def test_a_real_venue_the_index_never_holds_is_outside_coverage_whoever_wrote_it(verifier) -> None:
+    # 'Neural Networks' is a real journal (the alias table knows it) of which the index holds nothing: a
+    # name known to the index places no work there (on the dev index, Hochreiter & Schmidhuber's LSTM
+    # paper in Neural Computation was fabricated)
+    cov = verifier.index.coverage
+    assert cov.author_count("Vaswani", "A") and not cov.venue_years("Neural Networks")
+    [r] = verifier.check([_cite(venue="Neural Networks", year=2017, authors=[Author(family="Vaswani", given="A")])])
+    assert r.status is Status.unverifiable and r.out_of_coverage, r.reasons
+    assert any("0 records of Neural Networks 2017" in x for x in r.reasons), r.reasons
+
+
+def test_a_journal_of_every_field_is_not_placed_by_a_known_name(verifier) -> None:
+    # Nature: the index may hold a few of its papers (of its own field), never the rest of a year it
+    # holds none of; a known author's name does not place the work in it
+    assert verifier.index.coverage.venue_years("Nature") and not verifier.index.coverage.venue_years("Nature").get(2017)
+    [r] = verifier.check([_cite(venue="Nature", year=2017, authors=[Author(family="Vaswani", given="A")])])
+    assert r.status is Status.unverifiable and r.out_of_coverage, r.reasons
+    # ... where a venue the index holds in other years is still placed by it
+    [r] = verifier.check([_cite(venue="NeurIPS", year=2016, authors=[Author(family="Vaswani", given="A")])])
+    assert r.status is Status.fabricated, r.reasons

@@ -25,7 +25,7 @@ from citeproof.models import Citation, CitationResult, Report, Status, Summary
 from citeproof.text import clean_text
 from citeproof.verifier.calibration import calibrated
 from citeproof.verifier.decide import SETTLE_HINT, Context, decide, keeps_tentative, stated_venue, web_located
-from citeproof.verifier.venues import canonical_venue
+from citeproof.verifier.venues import canonical_venue, is_multidisciplinary
 
 if TYPE_CHECKING:
     from citeproof.verifier.online import OnlineResolver
@@ -199,8 +199,9 @@ class Verifier:
         month is held (a preprint cited without one: any month of its year; arXiv is placed by the
         index's arXiv months, not by a venue name, as records read from arXiv name no venue), its first
         author (family name and initial) is known to the index and it states a year the index holds
-        records of (unless it names a venue of a field the index holds nothing of, or locates the work
-        only by a web page: `decide.web_located`), or a scope declared complete contains it. Returns the answer
+        records of (unless it names a venue of a field the index holds nothing of, a journal of every
+        field that it holds nothing of that year, or locates the work only by a web page:
+        `decide.web_located`), or a scope declared complete contains it. Returns the answer
         and, in words, what the index holds there."""
         cov = self.index.coverage
         n = len(self.index)
@@ -210,6 +211,7 @@ class Verifier:
         preprint = bool(venue) and canonical_venue(venue) == "arXiv"
         held: list[str] = []
         foreign = False  # a venue the index and the alias table know nothing of
+        elsewhere = False  # a multidisciplinary journal the index holds nothing of that year
         if venue and not preprint:
             canon = canonical_venue(venue)
             keys = self._venue_keys(canon) if canon else []
@@ -219,6 +221,9 @@ class Verifier:
                 return True, [f"the index holds {count:,} records of {canon or venue}{when}"]
             held.append(f"{count} records of {canon or venue}{when}")
             foreign = self._foreign_venue(venue)
+            # a journal of every field (Nature, Science) the index holds nothing of that year: the work
+            # is placed there, outside what the index holds, whoever wrote it
+            elsewhere = is_multidisciplinary(canon) or (canon is not None and not any(cov.records_for_venue_year(k) for k in keys))
         doi = norm_doi(c.doi)
         if doi:
             prefix = doi.split("/", 1)[0]
@@ -247,7 +252,7 @@ class Verifier:
         web = web_located(c)
         if web:
             held.append(f"no web pages (the work is located at {web})")
-        if c.authors and not foreign and not web:
+        if c.authors and not foreign and not web and not elsewhere:
             # (a venue of another field, 'Journal of Applied Ecology': the index holds none of its works,
             # whoever wrote them; a name it knows from its own field does not place the work there)
             first = c.authors[0]

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from citeproof.text import tokens
 
-__all__ = ["VenueMatch", "canonical_venue", "compare_venues", "is_preprint_venue", "venue_words"]
+__all__ = ["VenueMatch", "canonical_venue", "compare_venues", "is_multidisciplinary", "is_preprint_venue", "venue_words"]
 
 _FILLER = {
     "proceedings", "proc", "of", "the", "in", "on", "annual", "ieee", "cvf", "acm", "usenix", "pmlr",
@@ -103,6 +103,18 @@ def canonical_venue(name: str | None) -> str | None:
         # "NeurIPS Datasets and Benchmarks", "ICML Conference": a known name with harmless words after it
         return exact[words[0]]
     return None
+
+
+@lru_cache(maxsize=1)
+def _multidisciplinary() -> frozenset[str]:
+    table = json.loads(resources.files("citeproof.verifier").joinpath("venues.json").read_text(encoding="utf-8"))
+    return frozenset(table.get("_multidisciplinary", []))
+
+
+def is_multidisciplinary(canonical: str | None) -> bool:
+    """Whether a canonical venue publishes every field (Nature, Science, PNAS): an index of one field
+    that holds a few of its papers does not hold the rest, whoever wrote them."""
+    return canonical in _multidisciplinary()
 
 
 def is_preprint_venue(name: str | None) -> bool:
