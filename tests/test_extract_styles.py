@@ -184,6 +184,20 @@ def test_and_and_in_in_other_languages() -> None:
     assert len(c.authors) == 1 and "Gasset" in c.authors[0].family
 
 
+def test_iso_690_family_names_in_capitals() -> None:
+    # French and Spanish lists (ISO 690): 'FAMILY, Given, FAMILY, Given et FAMILY, Given. Title. In : Venue. Year.'
+    refs = [
+        "DHARIWAL, Prafulla et NICHOL, Alex. Diffusion Models Beat GANs on Image Synthesis. In : *Advances in Neural "
+        "Information Processing Systems*. 2021, vol. 34, p. 8780-8794.",
+        "ZBONTAR, Jure, JING, Li, MISRA, Ishan, et al. Barlow Twins: Self-Supervised Learning via Redundancy Reduction. "
+        "In : *International Conference on Machine Learning*. PMLR, 2021. p. 12310-12320.",
+    ]
+    cites = _check(_answer(refs, marker="{i}. "), refs, [DHARIWAL, ZBONTAR])
+    assert [(a.family, a.given) for a in cites[0].authors] == [("DHARIWAL", "Prafulla"), ("NICHOL", "Alex")]
+    assert [(a.family, a.given) for a in cites[1].authors] == [("ZBONTAR", "Jure"), ("JING", "Li"), ("MISRA", "Ishan")]
+    assert cites[1].et_al
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

@@ -42,7 +42,8 @@ _ET_AL_RE = re.compile(
 )
 _SEP_RE = re.compile(
     r"(?=[\s;,&au])(?:\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}"
-    r"|(?<=\.)\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_]))"  # 'Zhou, X. y Ji, B.'
+    r"|(?<=\.)\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_])"  # 'Zhou, X. y Ji, B.'
+    r"|\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_a-z][^\W\d_a-z'’-]{1,40},))"  # 'KHAN, Zaid et FU, Yun'
 )
 # Function words and frequent title words: a piece containing one is a title, not a name.
 _NOT_NAME_WORDS = frozenset(
@@ -162,7 +163,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
     pos, sep = 0, ""
     for m in _SEP_RE.finditer(s):
         out.append((s[pos:m.start()].strip(), sep))
-        sep, pos = (m.group(1) or m.group(2)).lower(), m.end()
+        sep, pos = (m.group(1) or m.group(2) or m.group(3)).lower(), m.end()
     out.append((s[pos:].strip(), sep))
     return [(p, sp) for p, sp in out if p.strip(" .")]
 
@@ -220,7 +221,9 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
                 continue
             after = pieces[i + 2] if i + 2 < len(pieces) else None
             lone_surnames = after is not None and after[1] == "," and len(after[0].split()) == 1
-            if ((i == 0 and not lone_surnames) or inverted_words) and _family_like(toks) and len(nxt_toks) <= 3 and all(
+            # ISO 690 (French, Spanish lists) sets the family name in capitals: 'SUN, Zhicheng, MU, Yadong'
+            capitals = all(len(t) > 1 and t.isupper() for t in toks) and not any(t.isupper() for t in nxt_toks)
+            if ((i == 0 and not lone_surnames) or inverted_words or capitals) and _family_like(toks) and len(nxt_toks) <= 3 and all(
                 t[:1].isupper() and not _is_initials(t) for t in nxt_toks
             ):
                 # Inverted full given name: Chicago/MLA first author, or BibTeX "Last, First and ...";

@@ -495,7 +495,10 @@ def _is_caps(tok: str) -> bool:
     return 1 <= len(tok) <= 3 and tok.isalpha() and tok.isupper()
 
 
-_PIECE_SEP_RE = re.compile(r",\s|;\s|\s&\s|\s(?:and|und)\s|(?<=\.)\s" + AND_AFTER_INITIAL_PATTERN + r"\s(?=[^\W\d_])")
+_PIECE_SEP_RE = re.compile(
+    r",\s|;\s|\s&\s|\s(?:and|und)\s|(?<=\.)\s" + AND_AFTER_INITIAL_PATTERN + r"\s(?=[^\W\d_])"
+    r"|\s" + AND_AFTER_INITIAL_PATTERN + r"\s(?=[^\W\d_a-z][^\W\d_a-z'’-]{1,40},)"  # ISO 690: 'KHAN, Zaid et FU, Yun'
+)
 _INITIALS_RE = re.compile(r"(?:[^\W\d_]\.-?){1,4}")
 _INITIAL_GAP_RE = re.compile(r"(?<![\w.])[^\W\d_]\.:?\s")  # 'A. ', and 'A.: ' (Springer LNCS)
 
