@@ -198,6 +198,18 @@ def test_iso_690_family_names_in_capitals() -> None:
     assert cites[1].et_al
 
 
+def test_three_family_names_and_a_parenthetical_of_names_venue_and_year() -> None:
+    # 'Sun, Mu & Hua' is three family names, not 'Sun, Mu' inverted; a parenthetical after a marked title
+    # names all the authors before its venue and year
+    ref = "*Delivering Trustworthy AI through Formal XAI* (Marques-Silva, Ignatiev & Smith, AAAI 2022)"
+    (c,) = _check(_answer([ref], marker="- "), [ref], [MARQUES])
+    assert [(a.family, a.given) for a in c.authors] == [("Marques-Silva", ""), ("Ignatiev", ""), ("Smith", "")]
+    assert c.venue == "AAAI"
+    for names in ("Sun, Mu & Hua", "Sun, Mu, and Hua"):
+        (c,) = extract_citations(f"as shown before ({names}, 2023).")
+        assert [a.family for a in c.authors] == ["Sun", "Mu", "Hua"], names
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

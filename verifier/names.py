@@ -220,7 +220,10 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
                 i += 2
                 continue
             after = pieces[i + 2] if i + 2 < len(pieces) else None
-            lone_surnames = after is not None and after[1] == "," and len(after[0].split()) == 1
+            # 'He, Zhang, Ren': surnames; so are three joined by 'and' ('Sun, Mu & Hua', 'Sun, Mu, and Hua')
+            lone_surnames = after is not None and len(after[0].split()) == 1 and (
+                after[1] == "," or (i + 3 == len(pieces) and after[1] not in (",", ";"))
+            )
             # ISO 690 (French, Spanish lists) sets the family name in capitals: 'SUN, Zhicheng, MU, Yadong'
             capitals = all(len(t) > 1 and t.isupper() for t in toks) and not any(t.isupper() for t in nxt_toks)
             if ((i == 0 and not lone_surnames) or inverted_words or capitals) and _family_like(toks) and len(nxt_toks) <= 3 and all(

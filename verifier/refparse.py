@@ -707,6 +707,10 @@ def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
     a = pos + (m.end() if m else 0)
     paren = _LEAD_PAREN_RE.match(w, a)
     if paren:  # "**Title** (Devlin et al., 2019, *NAACL*)": names open the parenthetical
+        # all of them: '*Title* (Sun, Mu & Hua, CVPR 2023)'
+        end = _names_prefix(w, paren.start(1), paren.end(1))
+        if end and looks_like_names(w[paren.start(1) : end]):
+            return (paren.start(1), end), end
         names = re.split(r",\s|\s(?=" + YEAR + r")", paren.group(1))
         if names and looks_like_names(names[0]):
             return (paren.start(1), paren.start(1) + len(names[0])), paren.start(1) + len(names[0])
