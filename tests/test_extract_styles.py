@@ -210,6 +210,29 @@ def test_three_family_names_and_a_parenthetical_of_names_venue_and_year() -> Non
         assert [a.family for a in c.authors] == ["Sun", "Mu", "Hua"], names
 
 
+def test_names_ended_by_a_colon_lncs_and_din() -> None:
+    # Springer LNCS ('Zbontar, J., Jing, L.: Title. In: Venue (Year)') and DIN 1505 ('Family, Given; Family,
+    # Given u. a.: Title. In: Venue, Year.'); a title's own colon after the names stays in the title
+    refs = [
+        "Zbontar, J., Jing, L., Misra, I., LeCun, Y., Deny, S.: Barlow Twins: Self-Supervised Learning via Redundancy "
+        "Reduction. In: International Conference on Machine Learning, pp. 12310-12320. PMLR (2021)",
+        "Dhariwal, Prafulla; Nichol, Alex: Diffusion Models Beat GANs on Image Synthesis. In: Advances in Neural "
+        "Information Processing Systems 34, 2021, S. 8780-8794.",
+        "Alayrac, Jean-Baptiste; Donahue, Jeff; Luc, Pauline u. a.: Flamingo: a Visual Language Model for Few-Shot "
+        "Learning. In: NeurIPS, 2022.",
+        "Aitchison, L.; Smith, J. B. A statistical theory of cold posteriors in deep neural networks. *ICLR* **2021**.",
+    ]
+    cites = _check(_answer(refs, marker="- "), refs, [ZBONTAR, DHARIWAL, ALAYRAC, AITCHISON])
+    assert [(a.family, a.given) for a in cites[0].authors][-1] == ("Deny", "S.")
+    assert [(a.family, a.given) for a in cites[1].authors] == [("Dhariwal", "Prafulla"), ("Nichol", "Alex")]
+    assert [(a.family, a.given) for a in cites[2].authors] == [
+        ("Alayrac", "Jean-Baptiste"), ("Donahue", "Jeff"), ("Luc", "Pauline")
+    ] and cites[2].et_al
+    # ACS: ';' between names, and a title with a colon of its own after an initial
+    (c,) = extract_citations("- Zhang, D.; Fu, Y.; Zheng, Z. UAST: Uncertainty-Aware Siamese Tracking. *ICML* **2022**.")
+    assert c.title == "UAST: Uncertainty-Aware Siamese Tracking" and [a.family for a in c.authors] == ["Zhang", "Fu", "Zheng"]
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

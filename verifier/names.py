@@ -203,6 +203,7 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
             pieces.append((piece, sep))
     authors: list[Author] = []
     i, inverted_words = 0, False
+    semicolons = any(sep == ";" for _, sep in pieces)
     while i < len(pieces):
         piece = pieces[i][0]
         if piece.lower().strip(".") == "al":  # "& al, e." is a mangled "et al."
@@ -226,7 +227,9 @@ def parse_authors(s: str | None) -> tuple[list[Author], bool]:
             )
             # ISO 690 (French, Spanish lists) sets the family name in capitals: 'SUN, Zhicheng, MU, Yadong'
             capitals = all(len(t) > 1 and t.isupper() for t in toks) and not any(t.isupper() for t in nxt_toks)
-            if ((i == 0 and not lone_surnames) or inverted_words or capitals) and _family_like(toks) and len(nxt_toks) <= 3 and all(
+            # ';' between the authors, ',' inside each (DIN 1505, ACS): 'Petrov, Ilya A.; Marin, Riccardo'
+            by_semicolon = semicolons and (i == 0 or pieces[i][1] == ";")
+            if ((i == 0 and not lone_surnames) or inverted_words or capitals or by_semicolon) and _family_like(toks) and len(nxt_toks) <= 3 and all(
                 t[:1].isupper() and not _is_initials(t) for t in nxt_toks
             ):
                 # Inverted full given name: Chicago/MLA first author, or BibTeX "Last, First and ...";

@@ -508,6 +508,38 @@ def _name_piece(s: str) -> bool:
     return looks_like_names(s) or (bool(s.strip()) and all(_INITIALS_RE.fullmatch(t) for t in s.split()))
 
 
+# 'Family, Given' as DIN 1505 lists write each name, ';' between them: 'Petrov, Ilya A.', 'Bézenac, Emmanuel de'
+_DIN_NAME_RE = re.compile(
+    r"[^\W\d_][\w'’-]*(?: [\w'’-]+){0,2}, (?:[A-ZÀ-Þ][a-zß-ÿ][\w'’-]*)(?: [A-ZÀ-Þ][a-zß-ÿ][\w'’-]*)?(?: [^\W\d_]\.){0,2}"
+    r"(?: u\. a\.| et al\.)?|[^\W\d_][\w'’-]*(?: [\w'’-]+){0,2}, [^\W\d_]\.(?: ?[^\W\d_]\.){0,2}(?: u\. a\.| et al\.)?"
+)  # (given names, then initials: 'Ilya A.'; or initials alone: 'J. B.'; never an initial then a word: 'Z. UAST')
+_ENDS_ET_AL_RE = re.compile(r"(?:\bet\.?\s{0,3}al\.?|\bu\.\s{0,2}a\.|\band others)$", re.IGNORECASE)
+
+
+def _names_colon(w: str, a: int, b: int) -> int | None:
+    """Where the title starts after a list of names that a colon ends, or None: 'Wei, Y., Ji, Z.,
+    Zuo, W.: Inferring and ...' (Springer LNCS), 'Neumann, Stefan; Peng, Pan u. a.: Sublinear-Time
+    ...' (DIN 1505). A list of names, so that a title's own colon ('BERT: Pre-training ...',
+    'Attention, Please: ...') is not taken for one."""
+    colon = w.find(": ", a, b)
+    first = w[colon + 2 : colon + 3] if colon > a else ""
+    if not first or not (first.isupper() or first.isdigit() or first in "*\"“_"):
+        return None
+    left = w[a:colon]
+    parts = [p for p in _PIECE_SEP_RE.split(left) if p.strip()]
+    # a list, not a title's own colon ('Attention, Please: ...', 'Gan, C. RISP: Rendering ...'): names
+    # ending with an initial (LNCS) or 'et al.', or separated by ';' and ending with one given name (DIN)
+    last = left.rsplit(None, 1)[-1] if left.strip() else ""
+    listed = (
+        _INITIALS_RE.fullmatch(last) is not None
+        or _ENDS_ET_AL_RE.search(left) is not None
+        or ("; " in left and all(_DIN_NAME_RE.fullmatch(n) for n in left.split("; ")))
+    )
+    if len(parts) >= 2 and listed and all(_name_piece(p) for p in parts):
+        return colon + 2
+    return None
+
+
 def _split_authors(w: str, a: int, b: int) -> int | None:
     """Where the author list ends inside one segment that also holds the title, or None.
 
@@ -659,7 +691,10 @@ def parse_reference(s: str) -> ParsedReference:
         t0, t1 = a, b
         inv = _inverted_split(w, a, b)
         by = _BY_RE.search(w, a, b)
-        if inv:
+        colon = _names_colon(w, a, b)
+        if colon:
+            authors, (t0, t1) = (a, colon), (colon, _title_end_in(w, colon, b))
+        elif inv:
             authors, (t0, t1) = (a, inv), (inv, _title_end_in(w, inv, b))
         elif by and by.start() > a and len(w[by.end() : b].split()) > 1 and looks_like_names(w[by.end() : b]):
             (t0, t1), authors = (a, by.start()), (by.end(), b)  # 'Title, by Prafulla Dhariwal and Alex Nichol (2021)'
