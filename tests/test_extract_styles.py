@@ -233,6 +233,15 @@ def test_names_ended_by_a_colon_lncs_and_din() -> None:
     assert c.title == "UAST: Uncertainty-Aware Siamese Tracking" and [a.family for a in c.authors] == ["Zhang", "Fu", "Zheng"]
 
 
+def test_a_phrase_quoted_inside_an_apa_title_is_not_the_title() -> None:
+    ref = 'Dhariwal, P., & Nichol, A. (2021). Diffusion Models Beat "GANs" on Image Synthesis. In NeurIPS.'
+    (c,) = extract_citations("## References\n\n- " + ref + "\n")
+    assert c.title == 'Diffusion Models Beat "GANs" on Image Synthesis' and [a.family for a in c.authors] == ["Dhariwal", "Nichol"]
+    # a quoted title after the date is still the marked title
+    (c,) = extract_citations('## References\n\n- Dhariwal, P., & Nichol, A. (2021). "Diffusion Models Beat GANs on Image Synthesis." NeurIPS.\n')
+    assert c.title == "Diffusion Models Beat GANs on Image Synthesis"
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

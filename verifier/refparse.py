@@ -406,9 +406,14 @@ def _is_author_year(s: str) -> bool:
     return m is not None and looks_like_names(s[: m.start()])
 
 
+_IN_TITLE_AFTER_DATE_RE = re.compile(r"\(" + YEAR + r"[a-z]?\)[.:]?\s{1,3}[^\W\d_][^.\"“”]{0,200}$")
+
+
 def _marked_title(w: str) -> tuple[int, int] | None:
     """The span of a title the writer marked: quoted, bold, or the text of a markdown link."""
-    quoted = [m for rx in _QUOTED_RES for m in [rx.search(w)] if m]
+    # (not a phrase quoted inside a title that follows an author-date head: 'Lu, Y. (2023). Calibrating
+    # "Cheap Signals" in Peer Review ...')
+    quoted = [m for rx in _QUOTED_RES for m in [rx.search(w)] if m and not _IN_TITLE_AFTER_DATE_RE.search(w, 0, m.start())]
     # A bold author-year ("**Vaswani et al. (2017)**") heads the entry but is not its title; a bold
     # that merely looks like names ("**Categorical Flow Maps**") is one when nothing else is.
     bolds = [
