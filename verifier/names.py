@@ -29,14 +29,14 @@ from citeproof.vocabulary import (
 __all__ = ["looks_like_names", "parse_authors", "parse_name"]
 
 # "et al.", "et. al", "and others", "& others", "and colleagues" (prose), "etc.", and "and others" in
-# other languages ("u. a.", `OTHERS_PATTERN`) end an author list and set et_al. Each of these two patterns starts with a lookahead for the characters a match can start
-# with: it changes no match, but the engine then rejects most positions at once instead of trying
-# every branch there (11 -> 5 and 5 -> 3 us on a typical author list; names are parsed for every
-# reference).
+# other languages ("u. a.", `OTHERS_PATTERN`) end an author list and set et_al. Each of these two
+# patterns starts with a lookahead for the characters a match can start with: it changes no match,
+# but the engine then rejects most positions at once instead of trying every branch there (11 -> 5
+# and 5 -> 3 us on a typical author list; names are parsed for every reference).
 _ET_AL_RE = re.compile(
-    r"(?=[eay&u等ほmoiи])(?:"
+    r"(?=[eay&u等ほmoiи])(?<![^\W\d_])(?:"  # (and not after a letter: every form starts a word)
     r"\be(?:t\.?|\.)\s{0,3}al\b\.?|\b(?:and|&)\s{1,3}others\b|(?<!\w)" + COLLEAGUES_PATTERN + r"\b|&\s{0,3}others\b"
-    r"|(?<!\w)" + OTHERS_PATTERN + r"(?!\w)"
+    r"|" + OTHERS_PATTERN + r"(?!\w)"
     r"|\betc\b\.?|(?<=\s)(?:等人|ほか)(?=[\s(,]|$))",  # (Chinese, Japanese: 'Vaswani 等人')
     re.IGNORECASE,
 )
