@@ -199,9 +199,10 @@ class Verifier:
         month is held (a preprint cited without one: any month of its year; arXiv is placed by the
         index's arXiv months, not by a venue name, as records read from arXiv name no venue), its first
         author (family name and initial) is known to the index and it states a year the index holds
-        records of (unless it names a venue of a field the index holds nothing of, a journal of every
-        field that it holds nothing of that year, or locates the work only by a web page:
-        `decide.web_located`), or a scope declared complete contains it. Returns the answer
+        records of (unless it names a venue of a field the index holds nothing of, a real venue it
+        holds nothing of in any year, a journal of every field that it holds nothing of that year, or
+        locates the work only by a web page: `decide.web_located`), or a scope declared complete
+        contains it. Returns the answer
         and, in words, what the index holds there."""
         cov = self.index.coverage
         n = len(self.index)
@@ -211,7 +212,7 @@ class Verifier:
         preprint = bool(venue) and canonical_venue(venue) == "arXiv"
         held: list[str] = []
         foreign = False  # a venue the index and the alias table know nothing of
-        elsewhere = False  # a multidisciplinary journal the index holds nothing of that year
+        elsewhere = False  # a real venue the index does not cover (below)
         if venue and not preprint:
             canon = canonical_venue(venue)
             keys = self._venue_keys(canon) if canon else []
@@ -221,8 +222,9 @@ class Verifier:
                 return True, [f"the index holds {count:,} records of {canon or venue}{when}"]
             held.append(f"{count} records of {canon or venue}{when}")
             foreign = self._foreign_venue(venue)
-            # a journal of every field (Nature, Science) the index holds nothing of that year: the work
-            # is placed there, outside what the index holds, whoever wrote it
+            # a real venue (the alias table knows it) the index holds nothing of in any year, or a journal
+            # of every field (Nature, Science) it holds nothing of that year: the work is placed there,
+            # outside what the index holds, whoever wrote it
             elsewhere = is_multidisciplinary(canon) or (canon is not None and not any(cov.records_for_venue_year(k) for k in keys))
         doi = norm_doi(c.doi)
         if doi:
