@@ -1599,6 +1599,7 @@ def _md_table(text: str, lines: list[tuple[int, int]], l0: int, l1: int, budget:
 _TEMPLATE_RE = re.compile(r"\{\{[ \t\n]{0,4}(?:[Cc]ite[ _]{1,2}[A-Za-z][A-Za-z ]{0,24}?|[Cc]itation|[Vv]cite[ _][A-Za-z]{2,20})[ \t\n]{0,4}\|")
 MAX_TEMPLATE_CHARS = 6000  # a longer template is junk or an attack: its end is not looked for further
 _TEMPLATE_TOKEN_RE = re.compile(r"\{\{|\}\}|\[\[|\]\]|\|")
+_TEMPLATE_BRACES_RE = re.compile(r"\{\{|\}\}")
 _WIKI_LINK_RE = re.compile(r"\[\[(?:[^\[\]|]{0,300}\|)?([^\[\]|]{0,300})\]\]")
 _WIKI_EXT_LINK_RE = re.compile(r"\[(?:https?:)?//[^\s\]]{1,2000}[ \t]+([^\]]{1,500})\]")
 _WIKI_MARKUP_RE = re.compile(r"'{2,5}|<[^<>]{0,200}>|\{\{[^{}]{0,200}\}\}")
@@ -1623,22 +1624,13 @@ _VENUE_ORDER = ("journal", "book-title", "booktitle", "conference", "periodical"
 
 
 def _template_end(text: str, a: int) -> int:
-    """Where the template whose body starts at `a` (after '{{cite ...|') ends (after its '}}'), or -1:
-    nested templates ('{{!}}', '{{doi|...}}') and links ('[[a|b]]') are skipped whole."""
-    depth, links = 1, 0
-    limit = min(len(text), a + MAX_TEMPLATE_CHARS)
-    for m in _TEMPLATE_TOKEN_RE.finditer(text, a, limit):
-        tok = m.group()
-        if tok == "{{":
-            depth += 1
-        elif tok == "}}":
-            depth -= 1
-            if depth == 0:
-                return m.end()
-        elif tok == "[[":
-            links += 1
-        elif tok == "]]":
-            links = max(0, links - 1)
+    """Where the template whose body starts at `a` (after '{{cite ...|') ends (after its '}}'), or -1
+    if it does not within `MAX_TEMPLATE_CHARS`: nested templates ('{{!}}', '{{doi|...}}') are skipped whole."""
+    depth = 1
+    for m in _TEMPLATE_BRACES_RE.finditer(text, a, min(len(text), a + MAX_TEMPLATE_CHARS)):
+        depth += 1 if m.group() == "{{" else -1
+        if depth == 0:
+            return m.end()
     return -1
 
 
