@@ -242,6 +242,23 @@ def test_a_phrase_quoted_inside_an_apa_title_is_not_the_title() -> None:
     assert c.title == "Diffusion Models Beat GANs on Image Synthesis"
 
 
+def test_abnt_bold_venue_and_ama_run_together_initials() -> None:
+    # ABNT (Brazil) sets the venue in bold after 'In:': the title is the plain text before it
+    ref = "DHARIWAL, P.; NICHOL, A. Diffusion Models Beat GANs on Image Synthesis. In: **NEURIPS**, 2021, p. 8780-8794."
+    (c,) = _check(_answer([ref], marker="- "), [ref], [DHARIWAL])
+    assert c.venue == "NEURIPS" and [a.family for a in c.authors] == ["DHARIWAL", "NICHOL"]
+
+
+def test_initials_run_together_match_the_full_given_names() -> None:
+    from citeproof.models import Author
+    from citeproof.verifier.compare import compare_authors
+
+    # 'Chan KCK' (Vancouver, AMA) is Kelvin C. K. Chan, not a given name 'Kck' that conflicts with 'Kelvin'
+    found = [Author(family="Chan", given="Kelvin C. K."), Author(family="Acar", given="Durmus Alp Emre")]
+    assert compare_authors([Author(family="Chan", given="KCK"), Author(family="Acar", given="DAE")], False, found).agrees
+    assert not compare_authors([Author(family="Chan", given="Mei"), Author(family="Acar", given="DAE")], False, found).agrees
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

@@ -167,6 +167,8 @@ def _family_parts(family: str | None) -> tuple[tuple[str, ...], str]:
 
 @lru_cache(maxsize=1 << 14)  # small: cached tuples are objects the garbage collector scans
 def _name(given: str, family: str) -> _Name:
+    if 2 <= len(given) <= 3 and given.isalpha() and given.isupper():
+        given = " ".join(given)  # initials run together (Vancouver, AMA: 'Chan KCK'), not a name 'Kck'
     gw, fw = tokens(given), tokens(family)
     return _Name("".join(fw), "".join(gw), tuple(fw), gw[0] if gw else "", tuple(sorted(gw + fw)))
 

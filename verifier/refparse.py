@@ -406,6 +406,7 @@ def _is_author_year(s: str) -> bool:
     return m is not None and looks_like_names(s[: m.start()])
 
 
+_IN_BEFORE_RE = re.compile(r"(?<![\w])(?:In|in|Em|em|En|en|Dans|dans|W|w):\s{0,3}$")
 _IN_TITLE_AFTER_DATE_RE = re.compile(r"\(" + YEAR + r"[a-z]?\)[.:]?\s{1,3}[^\W\d_][^.\"“”]{0,200}$")
 
 
@@ -416,9 +417,12 @@ def _marked_title(w: str) -> tuple[int, int] | None:
     quoted = [m for rx in _QUOTED_RES for m in [rx.search(w)] if m and not _IN_TITLE_AFTER_DATE_RE.search(w, 0, m.start())]
     # A bold author-year ("**Vaswani et al. (2017)**") heads the entry but is not its title; a bold
     # that merely looks like names ("**Categorical Flow Maps**") is one when nothing else is.
+    # Nor is a bold after 'In:' (ABNT, the Brazilian standard, sets the venue in bold: 'Title. In:
+    # **NEURIPS**, 2021').
     bolds = [
         m for m in _BOLD_RE.finditer(w)
         if has_letters(m.group(1) or m.group(2)) and not _is_author_year(m.group(1) or m.group(2))
+        and not _IN_BEFORE_RE.search(w, max(0, m.start() - 8), m.start())
     ]  # not a bold volume number ("*Nature* **518**")
     bold = [m for m in bolds if not looks_like_names(m.group(1) or m.group(2))][:1] or bolds[:1]
     link = [m for m in _LINK_RE.finditer(w) if not _URL_RE.match(m.group(1).strip())][:1]
