@@ -18,12 +18,17 @@ works the dev index holds; sampled with each seed) in forms of other languages a
 * `wikipedia`: a `{{cite conference}}` template in a `<ref>` tag;
 * `family_first`: Chinese name order without commas ('Khan Zaid, Fu Yun. Title. Venue, 2023.');
 * `title_by`: '"Title" by Zaid Khan and Yun Fu (Venue, 2023)';
-* `apa_es`: APA as Spanish lists write it ('Khan, Z. y Fu, Y. (2023). Title. En *Venue*.').
+* `apa_es`: APA as Spanish lists write it ('Khan, Z. y Fu, Y. (2023). Title. En *Venue*.');
+* `abnt`: the Brazilian standard, the venue in bold ('KHAN, Z.; FU, Y. Title. In: **VENUE**, 2023, p. 1-10.');
+* `ama`: the American Medical Association's ('Khan Z, Fu Y. Title. Venue. 2023;34:1-10.');
+* `elsevier`: Elsevier's numbered style ('Z. Khan, Y. Fu, Title, in: Venue, 2023, pp. 1–10.');
+* `mla_es`: MLA with Spanish quotes ('Khan, Zaid, y Yun Fu. «Title». *Venue*, 2023.').
 
 Each is verified alone, as a one-entry reference list (`Verifier.verify`), and counted verified
 when it gives one citation, `verified`. Then the same entry with its title changed (its longest word
 replaced by another) is counted caught when it is not `verified`. The seeds default to ones this
-bench's rules were not written against (0 and 1 were looked at while writing them).
+bench's rules were not written against (0 and 1 were looked at while writing them; 5 for the last
+four forms).
 """
 
 from __future__ import annotations
@@ -99,9 +104,30 @@ def _apa_es(t: str, names: list[Name], v: str, y: int) -> str:
     return f"{au} ({y}). {t}. En *{v}*."
 
 
+def _abnt(t: str, names: list[Name], v: str, y: int) -> str:
+    au = "; ".join(f"{f.upper()}, {_initials(g)}" for g, f in names[:3]) + (" et al" if len(names) > 3 else "")
+    return f"{au.rstrip('.')}. {t}. In: **{v.upper()}**, {y}, p. 1-10."
+
+
+def _ama(t: str, names: list[Name], v: str, y: int) -> str:
+    au = ", ".join(f"{f} {_initials(g, dots=False).replace(' ', '')}" for g, f in names[:6]) + (", et al" if len(names) > 6 else "")
+    return f"{au}. {t}. {v}. {y};34:1-10."
+
+
+def _elsevier(t: str, names: list[Name], v: str, y: int) -> str:
+    return f"{', '.join(f'{_initials(g)} {f}' for g, f in names)}, {t}, in: {v}, {y}, pp. 1–10."
+
+
+def _mla_es(t: str, names: list[Name], v: str, y: int) -> str:
+    (g0, f0), more = names[0], names[1:]
+    au = f"{f0}, {g0}" + (", et al" if len(more) > 1 else f", y {more[0][0]} {more[0][1]}" if more else "")
+    return f"{au.rstrip('.')}. «{t}». *{v}*, {y}."
+
+
 FORMS: dict[str, Callable[[str, list[Name], str, int], str]] = {
     "iso690": _iso690, "gbt7714": _gbt7714, "din1505": _din1505, "lncs": _lncs, "acs": _acs,
     "wikipedia": _wikipedia, "family_first": _family_first, "title_by": _title_by, "apa_es": _apa_es,
+    "abnt": _abnt, "ama": _ama, "elsevier": _elsevier, "mla_es": _mla_es,
 }  # fmt: skip
 
 
