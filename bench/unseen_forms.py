@@ -22,7 +22,10 @@ works the dev index holds; sampled with each seed) in forms of other languages a
 * `abnt`: the Brazilian standard, the venue in bold ('KHAN, Z.; FU, Y. Title. In: **VENUE**, 2023, p. 1-10.');
 * `ama`: the American Medical Association's ('Khan Z, Fu Y. Title. Venue. 2023;34:1-10.');
 * `elsevier`: Elsevier's numbered style ('Z. Khan, Y. Fu, Title, in: Venue, 2023, pp. 1–10.');
-* `mla_es`: MLA with Spanish quotes ('Khan, Zaid, y Yun Fu. «Title». *Venue*, 2023.').
+* `mla_es`: MLA with Spanish quotes ('Khan, Zaid, y Yun Fu. «Title». *Venue*, 2023.');
+* `list_fr`, `list_de`, `list_pt`: a chat answer's list item in French, German, Portuguese ('« Title »,
+  de Zaid Khan et Yun Fu (Venue 2023).', '„Title“ von Zaid Khan und Yun Fu (Venue 2023)', '**Title** –
+  Khan e Fu (2023), apresentado na Venue.').
 
 Each is verified alone, as a one-entry reference list (`Verifier.verify`), and counted verified
 when it gives one citation, `verified`. Then the same entry with its title changed (its longest word
@@ -124,10 +127,25 @@ def _mla_es(t: str, names: list[Name], v: str, y: int) -> str:
     return f"{au.rstrip('.')}. «{t}». *{v}*, {y}."
 
 
+def _list_fr(t: str, names: list[Name], v: str, y: int) -> str:
+    return f"« {t} », de {_joined([f'{g} {f}' for g, f in names], ' et ')} ({v} {y})."
+
+
+def _list_de(t: str, names: list[Name], v: str, y: int) -> str:
+    return f"„{t}“ von {_joined([f'{g} {f}' for g, f in names], ' und ')} ({v} {y})"
+
+
+def _list_pt(t: str, names: list[Name], v: str, y: int) -> str:
+    fam = [f for _, f in names]
+    who = f"{fam[0]} et al." if len(fam) > 2 else " e ".join(fam)
+    return f"**{t}** – {who} ({y}), apresentado na {v}."
+
+
 FORMS: dict[str, Callable[[str, list[Name], str, int], str]] = {
     "iso690": _iso690, "gbt7714": _gbt7714, "din1505": _din1505, "lncs": _lncs, "acs": _acs,
     "wikipedia": _wikipedia, "family_first": _family_first, "title_by": _title_by, "apa_es": _apa_es,
     "abnt": _abnt, "ama": _ama, "elsevier": _elsevier, "mla_es": _mla_es,
+    "list_fr": _list_fr, "list_de": _list_de, "list_pt": _list_pt,
 }  # fmt: skip
 
 

@@ -259,6 +259,23 @@ def test_initials_run_together_match_the_full_given_names() -> None:
     assert not compare_authors([Author(family="Chan", given="Mei"), Author(family="Acar", given="DAE")], False, found).agrees
 
 
+def test_chat_list_items_in_other_languages() -> None:
+    # 'by' and 'presented at' as French, German, Portuguese answers write them, with their own quotes
+    refs = [
+        "« Diffusion Models Beat GANs on Image Synthesis », de Prafulla Dhariwal et Alex Nichol (NeurIPS 2021).",
+        "„Diffusion Models Beat GANs on Image Synthesis“ von Prafulla Dhariwal und Alex Nichol (NeurIPS 2021)",
+        "**Diffusion Models Beat GANs on Image Synthesis** – Dhariwal e Nichol (2021), apresentado na NeurIPS.",
+    ]
+    for ref in refs:
+        (c,) = _check(_answer([ref], marker="- "), [ref], [DHARIWAL])
+        assert [a.family for a in c.authors] == ["Dhariwal", "Nichol"] and c.venue == "NeurIPS", ref
+    # ('y' joins Spanish family names: 'Blaise Agüera y Arcas' is one person)
+    from citeproof.verifier.names import parse_authors
+
+    assert [a.family for a in parse_authors("Andrew Jackson and Blaise Agüera y Arcas")[0]][-1].endswith("Arcas")
+    assert len(parse_authors("Andrew Jackson and Blaise Agüera y Arcas")[0]) == 2
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

@@ -43,7 +43,10 @@ _ET_AL_RE = re.compile(
 _SEP_RE = re.compile(
     r"(?=[\s;,&au])(?:\s{0,5}(;|,|&|\band\b|\bund\b)\s{0,5}"
     r"|(?<=\.)\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_])"  # 'Zhou, X. y Ji, B.'
-    r"|\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_a-z][^\W\d_a-z'’-]{1,40},))"  # 'KHAN, Zaid et FU, Yun'
+    r"|\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_a-z][^\W\d_a-z'’-]{1,40},)"  # 'KHAN, Zaid et FU, Yun'
+    # 'Bo An et V. S. Subrahmanian' (not 'y' or 'i', which join Spanish and Catalan family names:
+    # 'Blaise Agüera y Arcas'; nor before an inverted family name: 'Ortega y Gasset, J.')
+    r"|(?<=[^\W\d_]{2})\s{1,3}(e|et|en|och|og|und|и)\s{1,3}(?=[^\W\d_a-z][\w'’.-]*(?![\w'’.-]|,)))"
 )
 # Function words and frequent title words: a piece containing one is a title, not a name.
 _NOT_NAME_WORDS = frozenset(
@@ -163,7 +166,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
     pos, sep = 0, ""
     for m in _SEP_RE.finditer(s):
         out.append((s[pos:m.start()].strip(), sep))
-        sep, pos = (m.group(1) or m.group(2) or m.group(3)).lower(), m.end()
+        sep, pos = (m.group(1) or m.group(2) or m.group(3) or m.group(4)).lower(), m.end()
     out.append((s[pos:].strip(), sep))
     return [(p, sp) for p, sp in out if p.strip(" .")]
 

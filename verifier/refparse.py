@@ -367,7 +367,10 @@ _LEAD_PAREN_RE = re.compile(r"\(([^()\n]{2,300})\)")
 _EDITION_RE = re.compile(r"^\s{0,3}\((?:[^()\d]{0,10}\d{0,3}[^()\d]{0,20})\)")  # "(2nd ed.)", "(Vol. 26)"
 # ('In:' as Spanish, French, Portuguese, German, Italian, Polish and Russian lists write it: 'En NeurIPS', 'Dans', 'W:')
 _IN_RE = re.compile(
-    r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b|(?:en|dans|em|im|nel|na)\b:?|(?:w|в)\s{0,3}:)\s{0,3}",
+    r"^(?:in\s{0,3}:|in\b|published in\b|presented at\b|appeared in\b|(?:en|dans|em|im|nel|na)\b:?|(?:w|в)\s{0,3}:"
+    # 'presented at', 'published in' in other languages: 'apresentado na NeurIPS', 'publié dans', 'vorgestellt auf'
+    r"|(?:apresentad[oa]|publicad[oa]|presentad[oa]|présentée?|publiée?|vorgestellt|veröffentlicht|pubblicat[oa]|presentat[oa])"
+    r"\s(?:na|no|nos|nas|em|en|el|la|à|au|aux|dans|lors de|auf|bei|in|im|su|a|al|alla|nel|nella)\b)\s{0,3}",
     re.IGNORECASE,
 )
 _PAGES_TAIL_CHARS = "0123456789 \t:;–-(),."
@@ -635,6 +638,9 @@ def _venue_like(part: str) -> bool:
     return any(ch.isdigit() for ch in part) or all(t[:1].isupper() or t.lower() in _VENUE_WORDS for t in words)
 
 
+_LEAD_YEAR_PAREN_RE = re.compile(r"^\(\s?" + YEAR + r"[a-z]?\s?\)[\s.,;:—–-]*(?=\S)")
+
+
 def _venue(w: str) -> str | None:
     """The venue from what follows title and authors: italic text, a '(Venue Year)' parenthetical,
     or the next segment with 'In', year, volume and pages taken off."""
@@ -643,6 +649,7 @@ def _venue(w: str) -> str | None:
         v = _strip_markup(m.group(1) or m.group(2) or "")
         return v or None
     s = _EDITION_RE.sub("", w).strip(" \t.,;:—–-[]")
+    s = _LEAD_YEAR_PAREN_RE.sub("", s)  # '(2021), apresentado na NeurIPS': the venue is after the year
     paren = _PAREN_YEAR_RE.search(s)
     if paren and paren.group(1) and not s[: paren.start()].strip(" .,;:—–-"):
         s = paren.group(1)
@@ -654,6 +661,7 @@ def _venue(w: str) -> str | None:
         s = s[:cut] if years[0].start() > 0 else s[cut:]
     s = s.rstrip(_PAGES_TAIL_CHARS)  # ", 30(2), pp. 5998–6008": volume, issue and pages
     s = _PAGES_WORD_RE.sub("", s).rstrip(_PAGES_TAIL_CHARS).strip(" \t.,;:—–-()[]*_")
+    s = _IN_RE.sub("", s)  # (again, once a year before it is gone: '(Akula et al., 2021) – presented at NeurIPS')
     s = clean_text(s)
     return s if 1 < len(s) <= 300 else None
 
@@ -723,7 +731,9 @@ def parse_reference(s: str) -> ParsedReference:
         # "Smith et al. (2020) showed that ...": a sentence about a work, not its title
         ref.title = None
     rest = t1
-    while rest < len(w) and w[rest] in "\"”’'*_»]":  # closing marks belong to the title
+    if w[rest : rest + 2] == " »":  # (French quotes close after a space: '« Title »')
+        rest += 1
+    while rest < len(w) and w[rest] in "\"”’'*_»]“":  # closing marks belong to the title ('„Title“' too)
         rest += 1
     if authors and not looks_like_names(_author_text(w, authors)):
         # Unexplained words before a marked title ('In 2020, the term "foundation model"'): prose.
@@ -742,12 +752,21 @@ _BY_RE = re.compile(r",\s(?:by|By)\s")  # the comma: "Object Detection by Points
 _TRAILING_YEAR_RE = re.compile(r",?\s{1,3}" + YEAR + r"[a-z]?\.?$")
 
 
+# What may stand between a title and the names after it: a blanked link target "(   )", a year
+# ('Title (2019). Authors.'), a dash, and 'by' as English, French, Spanish, Portuguese, Italian, German,
+# Dutch, Swedish and Polish lists write it ('« Title », de Youzhi Zhang, ...', '„Title“ von A und B').
+_AFTER_TITLE_RE = re.compile(
+    r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:\(" + YEAR + r"[a-z]?\)[\s,.:;]{0,10})?"
+    r"(?:[—–-]{1,2}|by\b|(?:de|par|por|von|di|da|door|av|przez)\s(?=[^\W\d_a-z]))?"
+)
+
+
 def _authors_after(w: str, pos: int) -> tuple[tuple[int, int] | None, int]:
     """Title-first styles ('**Title** — Authors (Venue Year)', 'Title. Authors. Venue.'): the author
     list is the first segment after the title, up to a parenthesis or bracket. Returns its span (or
     None) and where the rest of the reference starts."""
     # "(   )": a blanked link target; "(2019)": 'Title (2019). Authors. Venue.'
-    m = re.match(r"(?:\(\s{0,2000}\))?[\s,.:;]{0,10}(?:\(" + YEAR + r"[a-z]?\)[\s,.:;]{0,10})?(?:[—–-]{1,2}|by\b)?", w[pos:])
+    m = _AFTER_TITLE_RE.match(w[pos:])
     a = pos + (m.end() if m else 0)
     paren = _LEAD_PAREN_RE.match(w, a)
     if paren:  # "**Title** (Devlin et al., 2019, *NAACL*)": names open the parenthetical
