@@ -276,6 +276,19 @@ def test_chat_list_items_in_other_languages() -> None:
     assert len(parse_authors("Andrew Jackson and Blaise Agüera y Arcas")[0]) == 2
 
 
+def test_title_variants_an_ampersand_and_a_dash_before_a_subtitle() -> None:
+    from citeproof.verifier.compare import compare_titles
+
+    real = "Diversify and Disambiguate: Out-of-Distribution Robustness via Disagreement"
+    assert compare_titles("Diversify & Disambiguate: Out-of-Distribution Robustness via Disagreement", real).exact
+    assert not compare_titles("Diversify & Distill: Out-of-Distribution Robustness via Disagreement", real).agrees
+    # ' — ' before a subtitle in sentence case stays in the title (a dash before names or a venue does not)
+    (c,) = extract_citations(
+        "## References\n\n- Dhariwal, P., & Nichol, A. (2021). Diffusion models beat GANs — on image synthesis. NeurIPS.\n"
+    )
+    assert c.title == "Diffusion models beat GANs — on image synthesis" and c.venue == "NeurIPS"
+
+
 def test_ieee() -> None:
     refs = [
         'P. Dhariwal and A. Nichol, "Diffusion models beat GANs on image synthesis," in *Proc. NeurIPS*, 2021, '

@@ -80,8 +80,13 @@ class _TitleForm(NamedTuple):
     main_words: int  # tokens in the main title
 
 
+_AMPERSAND_RE = re.compile(r"\s&\s")
+
+
 @lru_cache(maxsize=1 << 16)
 def _title_form(title: str) -> _TitleForm:
+    if " & " in title:
+        title = _AMPERSAND_RE.sub(" and ", title)  # 'Diversify & Disambiguate' is the same title
     words = tuple(tokens(title))
     main = _main_title(title)
     return _TitleForm("".join(words), words, " ".join(words), frozenset(words), title_key(main), len(tokens(main)))

@@ -448,6 +448,8 @@ def _segments(w: str, vancouver: bool) -> list[tuple[int, int]]:
     parenthesised year, giving the (start, end) of each non-empty segment."""
     cuts: list[tuple[int, int]] = []  # (end of segment, start of next)
     for m in _BOUNDARY_RE.finditer(w):
+        if m.group(0)[0] in " \t" and w[m.end() : m.end() + 1].islower():
+            continue  # 'Diversify and disambiguate — out-of-distribution robustness ...': a subtitle
         if m.group(0)[0] == ".":
             j = m.start()
             k = j
