@@ -131,3 +131,12 @@ def test_authors_of_a_huge_collaboration_are_matched_fast() -> None:
     assert time.process_time() - t0 < 0.5
     assert ok.agrees and ok.matched == 2
     assert not bad.agrees and "Fabricatedname" in bad.problems[0]
+
+
+def test_british_and_american_spellings_are_one_title_and_a_changed_word_is_not() -> None:
+    real = "Regularizing Second-Order Influences for Continual Learning"
+    assert compare_titles("Regularising second-order influences for continual learning", real).exact
+    assert compare_titles("Modelling Behaviour with Colour Analysis", "Modeling Behavior with Color Analysis").exact
+    # both sides are spelled alike, so only s/z and our/or differences merge: 'four' is not 'for'
+    assert not compare_titles("Mixing Predictions four Online Metric Algorithms", "Mixing Predictions for Online Metric Algorithms").agrees
+    assert not compare_titles("Regularizing Third-Order Influences for Continual Learning", real).agrees

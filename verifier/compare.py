@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from citeproof.identifiers import norm_arxiv_id, norm_doi
 from citeproof.models import Author
-from citeproof.text import title_key, token_tuple, tokens
+from citeproof.text import token_tuple, tokens
 
 __all__ = [
     "AuthorMatch",
@@ -72,24 +72,32 @@ class _TitleForm(NamedTuple):
     title is compared with every candidate, and a record's title with every citation it is a
     candidate for."""
 
-    key: str  # title_key(title)
-    words: tuple[str, ...]  # tokens(title)
+    key: str  # title_key(title), as `words` spell it
+    words: tuple[str, ...]  # tokens(title), British spellings made American (`_american`)
     text: str  # the tokens joined by spaces (what the similarity is measured on)
     word_set: frozenset[str]
-    main_key: str  # title_key of the main title (before a colon, dash or question mark)
+    main_key: str  # the key of the main title (before a colon, dash or question mark)
     main_words: int  # tokens in the main title
 
 
 _AMPERSAND_RE = re.compile(r"\s&\s")
+# British spellings as American ones ('Regularising' is 'Regularizing', 'modelling' 'modeling'): applied
+# to both titles, so it can only make equal two words that differ there, never a word changed for another
+_SPELLING_RE = re.compile(r"(?<=\w{2})(?:is(?=e|es|ed|ing|ation|ations|er|ers|able)|ys(?=e|es|ed|ing|er|ers)|(?<=[ilvb])our|(?<=l)l(?=ing|ed|er|ers))")
+_AMERICAN = {"is": "iz", "ys": "yz", "our": "or", "l": ""}
+
+
+def _american(word: str) -> str:
+    return _SPELLING_RE.sub(lambda m: _AMERICAN[m.group()], word) if len(word) > 5 else word
 
 
 @lru_cache(maxsize=1 << 16)
 def _title_form(title: str) -> _TitleForm:
     if " & " in title:
         title = _AMPERSAND_RE.sub(" and ", title)  # 'Diversify & Disambiguate' is the same title
-    words = tuple(tokens(title))
-    main = _main_title(title)
-    return _TitleForm("".join(words), words, " ".join(words), frozenset(words), title_key(main), len(tokens(main)))
+    words = tuple(_american(w) for w in tokens(title))
+    main_words = [_american(w) for w in tokens(_main_title(title))]
+    return _TitleForm("".join(words), words, " ".join(words), frozenset(words), "".join(main_words), len(main_words))
 
 
 def compare_titles(cited: str, found: str) -> TitleMatch:
