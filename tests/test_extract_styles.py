@@ -612,3 +612,12 @@ def test_mentions_past_the_cap_are_counted_not_read(caplog) -> None:
     with caplog.at_level("WARNING", logger="citeproof.verifier.extract"):
         assert len(extract_citations(few)[0].mentions) == 300
     assert "in-text mentions" not in caplog.text
+
+
+def test_a_link_whose_text_is_its_url_closes_a_reference() -> None:
+    ref = (
+        "Dhariwal, P., & Nichol, A. (2021). Diffusion models beat GANs on image synthesis. *NeurIPS*. "
+        "[https://doi.org/10.48550/arXiv.2105.05233](https://doi.org/10.48550/arXiv.2105.05233)."
+    )
+    (c,) = _check(_answer([ref], marker="1. "), [ref], [DHARIWAL])
+    assert c.arxiv_id == "2105.05233" and c.venue == "NeurIPS"

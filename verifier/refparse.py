@@ -428,7 +428,8 @@ def _marked_title(w: str) -> tuple[int, int] | None:
         and not _IN_BEFORE_RE.search(w, max(0, m.start() - 8), m.start())
     ]  # not a bold volume number ("*Nature* **518**")
     bold = [m for m in bolds if not looks_like_names(m.group(1) or m.group(2))][:1] or bolds[:1]
-    link = [m for m in _LINK_RE.finditer(w) if not _URL_RE.match(m.group(1).strip())][:1]
+    # (not a link whose text was an identifier, blanked above: '[https://doi.org/...](https://doi.org/...)')
+    link = [m for m in _LINK_RE.finditer(w) if has_letters(m.group(1)) and not _URL_RE.match(m.group(1).strip())][:1]
     outer = bold + link
     if quoted:
         q = min(quoted, key=lambda m: m.start())
