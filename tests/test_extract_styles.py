@@ -572,6 +572,12 @@ HOSTILE = {
     "comma_tail": "1. S. Jain, B. Wallace, " + "Aaa, " * (N // 5) + "2019.",
     "indented_lines": "1. Smith, J. (2020). Title.\n" + "   more text\n" * (N // 13),
     "bibitems": "\\bibitem{k} " * (N // 12),
+    # this session's forms: 'and' in other languages, GB/T type codes, DIN colons, templates, 'u. a.'
+    "other_ands": "1. " + "Aaa Bbb e Ccc Ddd et " * (N // 22) + "(2020). Title.",
+    "gbt_codes": HEAD + "Title[C]//Venue[J]. " * (N // 20),
+    "din_colons": "1. " + "Aaa, Bbb; " * (N // 10) + "Ccc, Ddd: Title. In: Venue, 2020.",
+    "wiki_templates": "{{cite journal |title=A paper on things |last1=Smith |first1=Ann |year=2020}} " * (N // 76),
+    "others_forms": "1. " + "Smith, J. u. a. m.fl. i in. " * (N // 28) + "(2020). Title.",
 }
 
 
