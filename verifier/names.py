@@ -97,12 +97,17 @@ def _is_particle(tok: str) -> bool:
 
 
 def _family_like(tokens: list[str]) -> bool:
-    """A lone family name: one capitalised word, possibly after particles ('van der Maaten')."""
+    """A lone family name: one capitalised word, possibly after particles ('van der Maaten'), or
+    two joined by 'y', 'e' or 'i' ('Ortega y Gasset', 'Agüera y Arcas', 'Sousa e Silva')."""
     if not tokens or _is_initials(tokens[-1]):
         return False
     if len(tokens) == 1:
         return True
-    return all(_is_particle(t) for t in tokens[:-1]) and tokens[-1][:1].isupper()
+    if all(_is_particle(t) for t in tokens[:-1]) and tokens[-1][:1].isupper():
+        return True
+    # two family names joined by 'y', 'e' or 'i' (Spanish, Portuguese, Catalan); not 'Emmanuel de Bézenac',
+    # a given name and a family name with its particle
+    return len(tokens) == 3 and tokens[1] in ("y", "e", "i") and tokens[0][:1].isupper() and tokens[2][:1].isupper()
 
 
 def _given_like(tokens: list[str]) -> bool:
