@@ -627,3 +627,10 @@ def test_a_link_whose_text_is_its_url_closes_a_reference() -> None:
     )
     (c,) = _check(_answer([ref], marker="1. "), [ref], [DHARIWAL])
     assert c.arxiv_id == "2105.05233" and c.venue == "NeurIPS"
+
+
+def test_a_sentence_case_phrase_beside_a_mention_does_not_replace_it() -> None:
+    # in prose of another language the tagger may read a sentence-case phrase as a title; the mention
+    # stays (kept tentative instead, and not in the index, both were dropped)
+    (c,) = extract_citations("Wie Dhariwal und Nichol (2021) zeigen, schlagen Diffusionsmodelle die GANs.")
+    assert c.raw == "Dhariwal und Nichol (2021)" and [a.family for a in c.authors] == ["Dhariwal", "Nichol"]

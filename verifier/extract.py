@@ -846,9 +846,13 @@ def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
             if tagged.tentative and _tentative_ok(tagged.title or ""):
                 # one author-year mention and a Title Case title the tagger puts with it ('Steckenrider
                 # and Furukawa (2019) give an account in Recursive Bayesian Classification for ...'):
-                # the mention says a work is cited, the title says which. A title in sentence case
-                # stays tentative: kept if the index holds it.
+                # the mention says a work is cited, the title says which.
                 tagged.tentative = False
+            if tagged.tentative:
+                # a title in sentence case is no evidence against the mention, which is kept (were the
+                # tagged reading kept instead, tentative, a title the index lacks would drop both:
+                # 'Wie Akula et al. (2021) zeigen, helfen Modulnetze beim visuellen Schließen.')
+                continue
         # the tagged reading replaces what the rules made of the same words: untitled mentions
         # ('Xu et al. (2022)'), tentative titles, a misread reference, which are parts of it
         cites = [c for c in cites if c not in inside or c.end > b or c.start < a]
