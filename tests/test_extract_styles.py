@@ -634,3 +634,14 @@ def test_a_sentence_case_phrase_beside_a_mention_does_not_replace_it() -> None:
     # stays (kept tentative instead, and not in the index, both were dropped)
     (c,) = extract_citations("Wie Dhariwal und Nichol (2021) zeigen, schlagen Diffusionsmodelle die GANs.")
     assert c.raw == "Dhariwal und Nichol (2021)" and [a.family for a in c.authors] == ["Dhariwal", "Nichol"]
+
+
+def test_one_line_of_prose_is_read_sentence_by_sentence_when_a_reading_would_merge_two() -> None:
+    text = (
+        "In the guidance paper, Dhariwal et al. (2021) compare samplers. The \"Barlow Twins\" method by "
+        "Jure Zbontar (2021) is often cited too."
+    )
+    cites = extract_citations(text)
+    assert (cites[0].raw, cites[0].year) == ("Dhariwal et al. (2021)", 2021)
+    assert [a.family for a in cites[-1].authors] == ["Zbontar"] and cites[-1].title == "Barlow Twins"
+    assert all(not (c.title and "Dhariwal" in [a.family for a in c.authors]) for c in cites)

@@ -827,17 +827,32 @@ def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
         spans = [(u.start, u.end)]
     else:
         spans = list(_sentences(text, u.start, u.end))
+    read: dict[tuple[int, int], Citation | None] = {}  # tagged readings already made
+    if len(spans) == 1 and not u.item and cites and all(not c.title and not c.tentative for c in cites) and budget.tag():
+        # prose with author-year mentions and no title the rules read: if the reading of the whole line
+        # puts a title in another sentence than a mention, its sentences are read one by one, so that
+        # no reading takes one sentence's names and another's title ('... Hoffmann et al. (2022) revisit
+        # compute-optimal training. The "Bitter Lesson" essay by Rich Sutton (2019) ...')
+        whole = read[spans[0]] = _tagged_citation(text, u.start, u.end, bool(u.works))
+        at = text.find(whole.title, u.start, u.end) if whole is not None and whole.title else -1
+        sentences = list(_sentences(text, u.start, u.end)) if at >= 0 else []
+        if len(sentences) > 1:
+            where = next(i for i, (_, e) in enumerate(sentences) if at < e or e == sentences[-1][1])
+            if any(not (sentences[where][0] <= c.start < sentences[where][1]) for c in cites):
+                spans, read = sentences, {}
     for a, b in spans:
         inside = [c for c in cites if c.start < b and c.end > a]
         # a titled citation counts for this part only if its title is in it (a rule-made citation
         # may run on across sentences)
         titled = [c for c in inside if c.title and not c.tentative and a <= _title_at(text, c) < b]
-        if (titled and not _misread(titled, a, b)) or not budget.tag():
+        if (titled and not _misread(titled, a, b)) or ((a, b) not in read and not budget.tag()):
             continue
-        tagged = _tagged_citation(text, a, b, bool(u.works))
+        tagged = read[(a, b)] if (a, b) in read else _tagged_citation(text, a, b, bool(u.works))
         if tagged is None or (titled and not _better_reading(tagged, titled[0])):
             continue
         firm = [c for c in inside if not c.tentative]
+        if len(firm) > 1 and not u.item:
+            continue  # prose that cites twice ('Hoffmann et al. (2022) revisit ... "Bitter Lesson" by Sutton (2019)')
         if firm and not titled:
             if len(firm) > 1:
                 continue  # 'X (A & B, 2021), unlike Y (C & D, 2020)': the mentions are the citations
