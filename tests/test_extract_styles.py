@@ -645,3 +645,12 @@ def test_one_line_of_prose_is_read_sentence_by_sentence_when_a_reading_would_mer
     assert (cites[0].raw, cites[0].year) == ("Dhariwal et al. (2021)", 2021)
     assert [a.family for a in cites[-1].authors] == ["Zbontar"] and cites[-1].title == "Barlow Twins"
     assert all(not (c.title and "Dhariwal" in [a.family for a in c.authors]) for c in cites)
+
+
+def test_y_joins_two_people_but_not_two_family_names() -> None:
+    from citeproof.verifier.names import parse_authors
+
+    names = parse_authors("Zhicheng Sun, Yadong Mu y Gang Hua")[0]
+    assert [(a.family, a.given) for a in names] == [("Sun", "Zhicheng"), ("Mu", "Yadong"), ("Hua", "Gang")]
+    assert len(parse_authors("Andrew Jackson and Blaise Agüera y Arcas")[0]) == 2
+    assert [a.family for a in parse_authors("Agüera y Arcas, B.")[0]] == ["Agüera y Arcas"]

@@ -46,7 +46,10 @@ _SEP_RE = re.compile(
     r"|\s{1,3}(" + AND_AFTER_INITIAL_PATTERN + r")\s{1,3}(?=[^\W\d_a-z][^\W\d_a-z'’-]{1,40},)"  # 'KHAN, Zaid et FU, Yun'
     # 'Bo An et V. S. Subrahmanian' (not 'y' or 'i', which join Spanish and Catalan family names:
     # 'Blaise Agüera y Arcas'; nor before an inverted family name: 'Ortega y Gasset, J.')
-    r"|(?<=[^\W\d_]{2})\s{1,3}(e|et|en|och|og|und|и)\s{1,3}(?=[^\W\d_a-z][\w'’.-]*(?![\w'’.-]|,)))"
+    r"|(?<=[^\W\d_]{2})\s{1,3}(e|et|en|och|og|und|и)\s{1,3}(?=[^\W\d_a-z][\w'’.-]*(?![\w'’.-]|,))"
+    # ... and 'y', 'i' only before a whole name of two words or more ('Yadong Mu y Gang Hua'): before one
+    # word they join two family names ('Blaise Agüera y Arcas')
+    r"|(?<=[^\W\d_]{2})\s{1,3}(y|i)\s{1,3}(?=[^\W\d_a-z][\w'’.-]*\s[^\W\d_a-z][\w'’.-]*(?:\s*$|,|;|\s(?:and|y|&)\s)))"
 )
 # Function words and frequent title words: a piece containing one is a title, not a name.
 _NOT_NAME_WORDS = frozenset(
@@ -171,7 +174,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
     pos, sep = 0, ""
     for m in _SEP_RE.finditer(s):
         out.append((s[pos:m.start()].strip(), sep))
-        sep, pos = (m.group(1) or m.group(2) or m.group(3) or m.group(4)).lower(), m.end()
+        sep, pos = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5)).lower(), m.end()
     out.append((s[pos:].strip(), sep))
     return [(p, sp) for p, sp in out if p.strip(" .")]
 
