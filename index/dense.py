@@ -297,8 +297,9 @@ class FlatSearch:
             return self._screened_here(q, k, out_d, out_i)
 
     def _screened_here(self, q: np.ndarray, k: int, out_d: np.ndarray, out_i: np.ndarray) -> list[int]:
-        screen_d, screen_i, screen_error = self._screen(q)
-        bound = _error_bound(self.index.d, np.linalg.norm(q, axis=1), self.max_norm) + screen_error
+        qn = np.linalg.norm(q, axis=1)
+        screen_d, screen_i, screen_error = self._screen(q, qn)
+        bound = _error_bound(self.index.d, qn, self.max_norm) + screen_error
         todo: list[int] = []
         for j in range(len(q)):
             cand = np.sort(screen_i[j])
@@ -312,10 +313,10 @@ class FlatSearch:
                 todo.append(j)
         return todo
 
-    def _screen(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _screen(self, q: np.ndarray, qn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The SCREEN best records per query by the matrix product, as min-heaps (unsorted), and how
         far each query's product may be from the real one beyond float32's rounding: 0, or the
-        bfloat16 product's bound once it is loaded (`bf16`)."""
+        bfloat16 product's bound once it is loaded (`bf16`). `qn`: the queries' norms."""
         nq, n = len(q), self.index.ntotal
         copy = self._bf16_copy() if bf16.ready() else None
         vals = np.empty((nq, SCREEN), dtype=np.float32)
@@ -336,7 +337,7 @@ class FlatSearch:
             for start in range(0, len(part), block):
                 scores = copy.scores(qb, part[start : start + block])
                 heaps.addn(scores.shape[1], faiss.swig_ptr(scores), first + start, 0, nq)  # type: ignore[call-arg]
-        return vals, ids, bf16.bound(self.index.d, np.linalg.norm(q, axis=1), q_error, self.max_norm, copy.error)
+        return vals, ids, bf16.bound(self.index.d, qn, q_error, self.max_norm, copy.error)
 
     def _bf16_copy(self) -> bf16.BF16Copy:
         """The batch screen's bfloat16 vectors: a view of the copy a query searched alone is screened
