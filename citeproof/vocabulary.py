@@ -148,8 +148,11 @@ list ("Akula, A. R. u. a. (2021)": the first author, not a given name "u. a.")."
 AND_AFTER_INITIAL_PATTERN: str = r"(?:y|e|et|en|och|og|i|и|und|and)"
 """"And" between two authors in the languages reference lists are written in (Spanish "y", Portuguese
 and Italian "e", French "et", Dutch "en", Swedish "och", Danish and Norwegian "og", Polish "i",
-Russian "и", German "und"), as a non-capturing regex fragment. It separates names only right after
-an initial's full stop ("Zhou, X. y Ji, B."): elsewhere it may be part of a name ("Ortega y Gasset")."""
+Russian "и", German "und"), as a non-capturing regex fragment. Some of these also join the parts of
+one family name ("Ortega y Gasset", "Sousa e Silva"), so the readers take it for "and" only where the
+names around it say so: after an initial's full stop ("Zhou, X. y Ji, B."), before a family name in
+capitals ("KHAN, Zaid et FU, Yun"), in an author-year mention ("Zhou y Ji (2022)"), and between
+given-first names as `verifier.names` decides."""
 
 
 ET_AL_AFTER_NAMES_PATTERN: str = r"(?:et\.?\s{0,3}al\b|(?:and|&)\s{1,3}others\b|" + COLLEAGUES_PATTERN + r"|" + OTHERS_PATTERN + r"|等人|ほか)"

@@ -851,11 +851,11 @@ def _unit_citations(text: str, u: _Unit, budget: _Budget) -> list[Citation]:
         if tagged is None or (titled and not _better_reading(tagged, titled[0])):
             continue
         firm = [c for c in inside if not c.tentative]
-        if len(firm) > 1 and not u.item:
-            continue  # prose that cites twice ('Hoffmann et al. (2022) revisit ... "Bitter Lesson" by Sutton (2019)')
+        if len(firm) > 1 and (not titled or not u.item):
+            # 'X (A & B, 2021), unlike Y (C & D, 2020)': the mentions are the citations; and a line of prose
+            # that cites twice is prose, whatever one reading of it makes of a title
+            continue
         if firm and not titled:
-            if len(firm) > 1:
-                continue  # 'X (A & B, 2021), unlike Y (C & D, 2020)': the mentions are the citations
             if tagged.tentative and not _same_work(tagged, firm[0]):
                 continue
             if tagged.tentative and _tentative_ok(tagged.title or ""):

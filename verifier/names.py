@@ -174,7 +174,7 @@ def _pieces(s: str) -> list[tuple[str, str]]:
     pos, sep = 0, ""
     for m in _SEP_RE.finditer(s):
         out.append((s[pos:m.start()].strip(), sep))
-        sep, pos = (m.group(1) or m.group(2) or m.group(3) or m.group(4) or m.group(5)).lower(), m.end()
+        sep, pos = m[m.lastindex or 1].lower(), m.end()  # (each alternative captures its separator)
     out.append((s[pos:].strip(), sep))
     return [(p, sp) for p, sp in out if p.strip(" .")]
 

@@ -384,7 +384,6 @@ _EMPHASIS_MARK_RE = re.compile(r"(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
 _GBT_TYPE_RE = re.compile(
     r"(?<=[^\s\[\]])[ \t]?\[(?:J|C|M|D|R|S|P|N|A|Z|G|K|EB|DB|CP|DS|CM)(?:/(?:OL|CD|MT|DK))?\][ \t]?(//)?[ \t]?"
 )
-
 _GBT_ACCESSED_RE = re.compile(r"\[(?:1[89]|20)\d\d-\d\d?-\d\d?\]")
 
 
