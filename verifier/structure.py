@@ -796,8 +796,7 @@ def _fields_of(pairs: list[tuple[str, int, _Node]]) -> _Fields:
             f.arxiv_id = f.arxiv_id or norm_arxiv_id(s)
             continue
         if "pmid" in roles:
-            digits = re.sub(r"\D", "", s)
-            f.pmid = f.pmid or (digits if 0 < len(digits) <= 9 else None)
+            f.pmid = f.pmid or _pmid(s)
             continue
         if "isbn" in roles:
             f.isbn = f.isbn or norm_isbn(s)
@@ -813,6 +812,12 @@ def _fields_of(pairs: list[tuple[str, int, _Node]]) -> _Fields:
     if f.ref is not None:
         f.fill_from(f.ref)
     return f
+
+
+def _pmid(s: str) -> str | None:
+    """A PubMed id from a field that names one ('PMID: 31452104'): its digits, if a PMID's length."""
+    digits = re.sub(r"\D", "", s)
+    return digits if 0 < len(digits) <= 9 else None
 
 
 def _accept(f: _Fields, in_list: bool) -> bool:
@@ -1634,9 +1639,9 @@ def _template_end(text: str, a: int) -> int:
     return -1
 
 
-def _template_params(text: str, a: int, b: int) -> list[tuple[str, str, int]]:
+def _template_params(text: str, a: int, b: int) -> list[tuple[str, str]]:
     """The 'name=value' parameters of a template body `text[a:b]` (without its closing '}}'): name
-    (lower case, '_' as '-'), value with its wiki markup removed, and where the name starts."""
+    (lower case, '_' as '-') and value with its wiki markup removed."""
     parts: list[tuple[int, int]] = []
     depth, links, start = 0, 0, a
     for m in _TEMPLATE_TOKEN_RE.finditer(text, a, b):
@@ -1653,7 +1658,7 @@ def _template_params(text: str, a: int, b: int) -> list[tuple[str, str, int]]:
             parts.append((start, m.start()))
             start = m.end()
     parts.append((start, b))
-    out: list[tuple[str, str, int]] = []
+    out: list[tuple[str, str]] = []
     for s, e in parts:
         eq = text.find("=", s, e)
         if eq < 0:
@@ -1664,17 +1669,17 @@ def _template_params(text: str, a: int, b: int) -> list[tuple[str, str, int]]:
         value = _WIKI_LINK_RE.sub(r"\1", text[eq + 1 : e])
         value = _WIKI_EXT_LINK_RE.sub(r"\1", value)
         value = _WIKI_MARKUP_RE.sub("", value)
-        out.append((name, clean_text(html.unescape(value)), s + len(text[s:eq]) - len(text[s:eq].lstrip())))
+        out.append((name, clean_text(html.unescape(value))))
     return out
 
 
-def _template_fields(params: list[tuple[str, str, int]]) -> _Fields:
+def _template_fields(params: list[tuple[str, str]]) -> _Fields:
     """A template's parameters as a reference's fields."""
     f = _Fields()
     values: dict[str, str] = {}
     names: dict[int, dict[str, str]] = {}  # author number -> 'family' / 'given' / 'author'
     author_lists: list[str] = []
-    for name, value, _ in params:
+    for name, value in params:
         if not value:
             continue
         digits = _PARAM_NUMBER_RE.search(name)
@@ -1713,8 +1718,7 @@ def _template_fields(params: list[tuple[str, str, int]]) -> _Fields:
         f.year = find_year(values["date"])
     f.doi = norm_doi(values.get("doi"))
     f.arxiv_id = norm_arxiv_id(values.get("arxiv"))
-    pmid = re.sub(r"\D", "", values.get("pmid", ""))
-    f.pmid = pmid if 0 < len(pmid) <= 9 else None
+    f.pmid = _pmid(values.get("pmid", ""))
     f.isbn = norm_isbn(values["isbn"]) if "isbn" in values else None
     if "url" in values:
         f.url = values["url"].split()[0]
